@@ -1,0 +1,53 @@
+"""Loket's web application: `flask --app app run` or `gunicorn 'app:create_app()'`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+
+from flask import Flask
+
+from bot import runtime as runtime_module
+from config.settings import INSTANCE_DIR, Config
+
+logger = logging.getLogger(__name__)
+
+CONSOLE_MODE_BANNER = """
+************************************************************************
+ Loket runs in CONSOLE MODE: TWILIO_AUTH_TOKEN is not set.
+ Webhook signatures are NOT checked and outbound messages are printed,
+ not sent. Never expose this process to the internet like this.
+************************************************************************"""
+
+
+def _secret_key(config) -> str:
+    """SECRET_KEY, or one generated once and kept in instance/ so every local process shares it."""
+    if config.SECRET_KEY:
+        return config.SECRET_KEY
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: object | None = None, runtime: runtime_module.Runtime | None = None) -> Flask:
+    config = config or Config()
+    app = Flask(__name__)
+    app.config.from_object(config)
+    app.config["SECRET_KEY"] = _secret_key(config)
+    rt = runtime or runtime_module.build(config)
+    runtime_module.install(rt)
+    app.extensions["loket"] = rt
+
+    from handlers import health, twilio_webhooks
+
+    app.register_blueprint(twilio_webhooks.bp)
+    app.register_blueprint(health.bp)
+
+    if not config.TWILIO_AUTH_TOKEN:
+        logger.warning("console mode: webhook signatures are not checked")
+        print(CONSOLE_MODE_BANNER, file=sys.stderr, flush=True)
+    return app

@@ -1,0 +1,126 @@
+"""The conversation engine: global commands, session expiry, then the current step's handler.
+
+Pure: it reads and changes a `Conversation` and returns what to say and do. Storage, locking and
+sending are the caller's (bot/inbox.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.conversation import HOME, Conversation
+from bot.i18n import Commands, Messages
+from bot.offices import Office
+from flows.base import Context, Effect, Reply, Result, say
+from flows.registry import FlowRegistry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, registry: FlowRegistry, messages: Messages, commands: Commands, idle_seconds: int,
+                 services: dict[str, Any] | None = None):
+        self.registry = registry
+        self.messages = messages
+        self.commands = commands
+        self.idle_seconds = idle_seconds
+        self.services = services or {}
+
+    def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime) -> Outcome:
+        text = (text or "").strip()
+        command = self.commands.match(text) if text else None
+        ctx = self._context(conv, text, has_media, office, now, is_greeting=command == "greeting")
+        out = Outcome()
+        fresh = conv.is_new
+        if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home:
+            conv.reset()
+            out.replies += say(ctx.t("session.expired", minutes=self.idle_seconds // 60))
+            fresh = True
+        if self._step_missing(conv):
+            conv.reset()
+        if command and command != "greeting":
+            out.replies += self._command(command, ctx)
+        elif fresh:
+            self._first_message(ctx, out)
+        else:
+            self._apply(self.registry.handler_of(conv.step)(ctx), ctx, out)
+        conv.updated_at = now.timestamp()
+        return out
+
+    def _context(self, conv, text, has_media, office, now, is_greeting) -> Context:
+        def t(key: str, **values: object) -> str:
+            # Read conv.lang at call time, so text after "english" comes out in English.
+            return self.messages.text(conv.lang, key, **{"office": office.name, **values})
+
+        services = {**self.services, "menu_entries": self.registry.menu_entries(), "is_greeting": is_greeting}
+        return Context(text=text, conv=conv, office=office, now=now, t=t, has_media=has_media, services=services)
+
+    def _step_missing(self, conv: Conversation) -> bool:
+        """A state saved by an older release may name a step that no longer exists."""
+        try:
+            self.registry.resolve(conv.step)
+        except (KeyError, ValueError):
+            logger.warning("conversation at unknown step %s: back to the menu", conv.step)
+            return True
+        return False
+
+    def _first_message(self, ctx: Context, out: Outcome) -> None:
+        """A new conversation gets the welcome, unless its first message is already a menu choice."""
+        from flows.menu import welcome
+
+        result = self.registry.handler_of(ctx.conv.step)(ctx)
+        if result.understood and not ctx.services["is_greeting"]:
+            self._apply(result, ctx, out)
+        else:
+            out.replies += welcome(ctx)
+
+    def _prompt(self, ctx: Context) -> list[Reply]:
+        return self.registry.prompt_of(ctx.conv.step)(ctx)
+
+    def _apply(self, result: Result, ctx: Context, out: Outcome) -> None:
+        conv = ctx.conv
+        if not result.understood:
+            conv.misses += 1
+            sorry = "common.media_not_expected" if ctx.has_media else "common.not_understood"
+            out.replies += [*say(ctx.t(sorry)), *self._prompt(ctx)]
+            return
+        conv.misses = 0
+        out.replies += result.say
+        out.effects += result.effects
+        if result.goto is not None:
+            ref = self.registry.ref(result.goto)
+            if ref == HOME:
+                conv.reset()
+            else:
+                conv.move_to(ref)
+            if result.prompt:
+                out.replies += self._prompt(ctx)
+
+    def _command(self, command: str, ctx: Context) -> list[Reply]:
+        conv = ctx.conv
+        if command == "menu":
+            conv.reset()
+            return self._prompt(ctx)
+        if command == "cancel":
+            had_work = not conv.at_home or bool(conv.data)
+            conv.reset()
+            return [*say(ctx.t("common.cancelled" if had_work else "common.nothing_to_cancel")), *self._prompt(ctx)]
+        if command == "back":
+            if conv.go_back():
+                return self._prompt(ctx)
+            return [*say(ctx.t("common.back_at_start")), *self._prompt(ctx)]
+        if command == "help":
+            return [*say(ctx.t("common.help")), *self._prompt(ctx)]
+        if command in ("english", "bahasa"):
+            conv.lang = "en" if command == "english" else "id"
+            return [*say(ctx.t("common.lang_switched")), *self._prompt(ctx)]
+        raise ValueError(f"unknown command {command}")

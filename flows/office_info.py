@@ -1,0 +1,66 @@
+"""Office information: address, opening hours in the office's zone, contacts, visitor rules."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.offices import WEEKDAYS, Office
+from flows import menu
+from flows.base import Context, Flow, MenuEntry, Reply, Result, say
+
+
+class Step(StrEnum):
+    SHOW = "show"
+
+
+flow = Flow("office_info", Step, menu=MenuEntry("menu.office_info", Step.SHOW, order=90))
+
+
+def _hour(value) -> str:
+    return value.strftime("%H.%M")
+
+
+def opening_hours_lines(ctx: Context, office: Office) -> list[str]:
+    """Consecutive days with the same hours share a line: "Senin–Kamis: 08.00–16.00"."""
+    groups: list[list[str]] = []
+    for day in WEEKDAYS:
+        hours = office.opening_hours.get(day)
+        if hours and groups and office.opening_hours.get(groups[-1][-1]) == hours:
+            groups[-1].append(day)
+        elif hours:
+            groups.append([day])
+    lines = []
+    for days in groups:
+        first, last = ctx.t(f"days.{days[0]}"), ctx.t(f"days.{days[-1]}")
+        label = first if len(days) == 1 else ctx.t("days.range", first=first, last=last)
+        start, end = office.opening_hours[days[0]]
+        lines.append(ctx.t("office_info.hours_line", days=label, start=_hour(start), end=_hour(end)))
+    return lines
+
+
+def info_text(ctx: Context) -> str:
+    office = ctx.office
+    parts = [ctx.t("office_info.title", office=office.name), ctx.t("office_info.address", address=office.address),
+             "", ctx.t("office_info.hours_title", zone=office.zone_abbr), *opening_hours_lines(ctx, office),
+             ctx.t("office_info.hours_closed"), "", ctx.t("office_info.hotline", hotline=office.hotline)]
+    if office.email:
+        parts.append(ctx.t("office_info.email", email=office.email))
+    if office.website:
+        parts.append(ctx.t("office_info.website", website=office.website))
+    if office.visitor_rules:
+        parts += ["", ctx.t("office_info.rules_title"), *(f"• {rule}" for rule in office.visitor_rules)]
+    if office.accessibility:
+        parts += ["", ctx.t("office_info.accessibility_title"), *(f"• {note}" for note in office.accessibility)]
+    parts += ["", ctx.t("office_info.free")]
+    return "\n".join(parts)
+
+
+@flow.prompt(Step.SHOW)
+def show_prompt(ctx: Context) -> list[Reply]:
+    return say(info_text(ctx), ctx.t("office_info.next"))
+
+
+@flow.handler(Step.SHOW)
+def show(ctx: Context) -> Result:
+    """Stores nothing; the citizen is back at the main menu, so the reply is read as a menu choice."""
+    return menu.main(ctx)

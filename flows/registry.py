@@ -1,0 +1,51 @@
+"""All flows, found by name; the step references stored in Redis are "<flow>:<step>"."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.exceptions import ConfigError
+from flows.base import Flow, Handler, Prompt
+
+
+class FlowRegistry:
+    def __init__(self, flows: list[Flow]):
+        self.flows = {f.name: f for f in flows}
+        self._by_enum = {f.steps: f for f in flows}
+        for flow in flows:
+            flow.validate()
+
+    def ref(self, step: StrEnum | str) -> str:
+        if isinstance(step, str) and not isinstance(step, StrEnum):
+            self.resolve(step)
+            return step
+        flow = self._by_enum.get(type(step))
+        if flow is None:
+            raise ConfigError(f"step {step!r} belongs to no registered flow")
+        return flow.ref(step)
+
+    def resolve(self, ref: str) -> tuple[Flow, StrEnum]:
+        name, _, step = ref.partition(":")
+        flow = self.flows.get(name)
+        if flow is None:
+            raise KeyError(ref)
+        return flow, flow.steps(step)
+
+    def prompt_of(self, ref: str) -> Prompt:
+        flow, step = self.resolve(ref)
+        return flow.prompts[step]
+
+    def handler_of(self, ref: str) -> Handler:
+        flow, step = self.resolve(ref)
+        return flow.handlers[step]
+
+    def menu_entries(self) -> list[tuple[Flow, str]]:
+        """Flows shown in the main menu, in their order, with the step each starts at."""
+        listed = sorted((f for f in self.flows.values() if f.menu), key=lambda f: f.menu.order)
+        return [(f, f.ref(f.menu.start)) for f in listed]
+
+
+def default_registry() -> FlowRegistry:
+    from flows import menu, office_info
+
+    return FlowRegistry([menu.flow, office_info.flow])

@@ -1,0 +1,57 @@
+"""Twilio's webhooks: inbound WhatsApp messages and outbound status callbacks. Thin on purpose."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.inbound import Inbound, InvalidInbound
+from bot.outbox import Sent
+from handlers.signature import signed_url, twilio_signed
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+
+def _status_url(outbox_id: int) -> str:
+    """The reply's status callback goes to our status endpoint, tagged with its outbox row."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    return f"{base}/twilio/status?o={outbox_id}"
+
+
+def twiml(sent: list[Sent]) -> Response:
+    response = MessagingResponse()
+    for message in sent:
+        element = response.message(message.body or None, action=_status_url(message.id), method="POST")
+        for url in message.media_urls:
+            element.media(url)
+    return Response(str(response), mimetype="application/xml")
+
+
+@bp.post("/whatsapp")
+@twilio_signed
+def whatsapp() -> Response:
+    runtime = current_app.extensions["loket"]
+    try:
+        inbound = Inbound.from_form(request.form)
+    except InvalidInbound as exc:
+        logger.warning("unusable inbound webhook at %s: %s", signed_url(), exc)
+        return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
+    return twiml(runtime.inbox.receive(inbound))
+
+
+@bp.post("/status")
+@twilio_signed
+def status() -> tuple[str, int]:
+    runtime = current_app.extensions["loket"]
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
+    if not sid or not state:
+        return "", 400
+    raw_id = request.args.get("o", "")
+    outbox_id = int(raw_id) if raw_id.isdigit() else None
+    runtime.outbox.apply_status(sid, state, request.form.get("ErrorCode"), outbox_id)
+    return "", 204
