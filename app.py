@@ -8,6 +8,7 @@ import sys
 
 from flask import Flask
 
+from bot import cli
 from bot import runtime as runtime_module
 from config.settings import INSTANCE_DIR, Config
 
@@ -46,6 +47,7 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
 
     app.register_blueprint(twilio_webhooks.bp)
     app.register_blueprint(health.bp)
+    cli.register(app)
 
     if not config.TWILIO_AUTH_TOKEN:
         logger.warning("console mode: webhook signatures are not checked")

@@ -68,11 +68,17 @@ Handler = Callable[[Context], Result]
 
 @dataclass(frozen=True)
 class MenuEntry:
-    """How a flow appears in the main menu: its label key and the step it starts at."""
+    """How a flow appears in the main menu: its label, and either the step it starts at or an
+    action that answers at once and leaves the citizen at the menu (e.g. office information)."""
 
     label_key: str
-    start: StrEnum
     order: int
+    start: StrEnum | None = None
+    action: Handler | None = None
+
+    def __post_init__(self):
+        if (self.start is None) == (self.action is None):
+            raise ConfigError(f"menu entry {self.label_key}: give exactly one of start or action")
 
 
 class Flow:

@@ -17,7 +17,7 @@ flow = Flow("menu", Step)
 def menu_text(ctx: Context) -> str:
     entries = ctx.services["menu_entries"]
     lines = [ctx.t("menu.title")]
-    lines += [ctx.t("menu.item", number=i, label=ctx.t(f.menu.label_key)) for i, (f, _) in enumerate(entries, 1)]
+    lines += [ctx.t("menu.item", number=i, label=ctx.t(entry.label_key)) for i, entry in enumerate(entries, 1)]
     lines += ["", ctx.t("menu.choose"), ctx.t("menu.footer")]
     return "\n".join(lines)
 
@@ -33,11 +33,12 @@ def main_prompt(ctx: Context) -> list[Reply]:
 
 @flow.handler(Step.MAIN)
 def main(ctx: Context) -> Result:
-    """Stores nothing; a menu number starts that flow, a greeting repeats the welcome."""
+    """Stores nothing; a menu number starts that flow (or answers at once), a greeting repeats the welcome."""
     entries = ctx.services["menu_entries"]
     choice = numbered_choice(ctx.text, len(entries))
     if choice is not None:
-        return Result(goto=entries[choice - 1][1])
+        entry = entries[choice - 1]
+        return entry.action(ctx) if entry.action else Result(goto=entry.start)
     if ctx.services["is_greeting"]:
         return Result(say=welcome(ctx), prompt=False)
     return Result(understood=False)

@@ -5,15 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.offices import WEEKDAYS, Office
-from flows import menu
-from flows.base import Context, Flow, MenuEntry, Reply, Result, say
+from flows.base import Context, Flow, MenuEntry, Result, say
 
 
 class Step(StrEnum):
-    SHOW = "show"
-
-
-flow = Flow("office_info", Step, menu=MenuEntry("menu.office_info", Step.SHOW, order=90))
+    """No steps of its own: the answer comes straight from the menu."""
 
 
 def _hour(value) -> str:
@@ -55,12 +51,9 @@ def info_text(ctx: Context) -> str:
     return "\n".join(parts)
 
 
-@flow.prompt(Step.SHOW)
-def show_prompt(ctx: Context) -> list[Reply]:
-    return say(info_text(ctx), ctx.t("office_info.next"))
-
-
-@flow.handler(Step.SHOW)
 def show(ctx: Context) -> Result:
-    """Stores nothing; the citizen is back at the main menu, so the reply is read as a menu choice."""
-    return menu.main(ctx)
+    """Stores nothing; answers with the office's information and leaves the citizen at the main menu."""
+    return Result(say=say(info_text(ctx), ctx.t("office_info.next")))
+
+
+flow = Flow("office_info", Step, menu=MenuEntry("menu.office_info", order=90, action=show))

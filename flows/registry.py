@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.exceptions import ConfigError
-from flows.base import Flow, Handler, Prompt
+from flows.base import Flow, Handler, MenuEntry, Prompt
 
 
 class FlowRegistry:
@@ -39,10 +39,9 @@ class FlowRegistry:
         flow, step = self.resolve(ref)
         return flow.handlers[step]
 
-    def menu_entries(self) -> list[tuple[Flow, str]]:
-        """Flows shown in the main menu, in their order, with the step each starts at."""
-        listed = sorted((f for f in self.flows.values() if f.menu), key=lambda f: f.menu.order)
-        return [(f, f.ref(f.menu.start)) for f in listed]
+    def menu_entries(self) -> list[MenuEntry]:
+        """What the main menu lists, in order."""
+        return sorted((f.menu for f in self.flows.values() if f.menu), key=lambda entry: entry.order)
 
 
 def default_registry() -> FlowRegistry:
