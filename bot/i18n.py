@@ -34,10 +34,7 @@ class Messages:
     """All citizen-facing text. Raises ConfigError at load when the catalogs disagree."""
 
     def __init__(self, config_dir: Path):
-        self.catalogs = {
-            lang: _flatten(yaml.safe_load((config_dir / "messages" / f"{lang}.yaml").read_text("utf-8")))
-            for lang in LANGUAGES
-        }
+        self.catalogs = {lang: self._load(config_dir / "messages", lang) for lang in LANGUAGES}
         base = self.catalogs[DEFAULT_LANGUAGE]
         for lang, catalog in self.catalogs.items():
             if set(catalog) != set(base):
@@ -45,6 +42,18 @@ class Messages:
             for key, text in catalog.items():
                 if _placeholders(text) != _placeholders(base[key]):
                     raise ConfigError(f"messages/{lang}.yaml {key}: placeholders differ from id.yaml")
+
+    @staticmethod
+    def _load(folder: Path, lang: str) -> dict[str, str]:
+        """messages/<lang>.yaml plus each flow's messages/<flow>/<lang>.yaml; top-level keys may not collide."""
+        catalog: dict[str, str] = {}
+        for path in [folder / f"{lang}.yaml", *sorted(folder.glob(f"*/{lang}.yaml"))]:
+            part = _flatten(yaml.safe_load(path.read_text("utf-8")) or {})
+            clash = set(part) & set(catalog)
+            if clash:
+                raise ConfigError(f"{path}: keys already defined elsewhere: {sorted(clash)[:5]}")
+            catalog.update(part)
+        return catalog
 
     def has(self, key: str) -> bool:
         return key in self.catalogs[DEFAULT_LANGUAGE]

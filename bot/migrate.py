@@ -19,7 +19,7 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     logger.info("applying database migrations up to %s", revision)
     command.upgrade(alembic_config(url), revision)
 

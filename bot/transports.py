@@ -59,6 +59,9 @@ class ConsoleTransport:
         return Receipt(sid=sid, status="sent")
 
 
+TWILIO_API = "https://api.twilio.com"
+
+
 class TwilioTransport:
     """Twilio's Messages API; `api_url` points it at a stand-in in tests (TWILIO_API_URL)."""
 
@@ -67,6 +70,10 @@ class TwilioTransport:
     def __init__(self, account_sid: str, auth_token: str, api_url: str, timeout: int):
         self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         self.client.api.base_url = api_url.rstrip("/")
+        if self.client.api.base_url != TWILIO_API:
+            # TWILIO_REGION/TWILIO_EDGE would rewrite our host ("127.au1.0.1"): they mean Twilio's own.
+            self.client.region = None
+            self.client.edge = None
 
     def send(self, message: OutgoingMessage) -> Receipt:
         params: dict = {"to": phone.whatsapp(message.to), "from_": phone.whatsapp(message.from_)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from enum import StrEnum
 
 from bot.exceptions import ConfigError
@@ -44,7 +45,9 @@ class FlowRegistry:
         return sorted((f.menu for f in self.flows.values() if f.menu), key=lambda entry: entry.order)
 
 
-def default_registry() -> FlowRegistry:
-    from flows import menu, office_info
+# The product's flows, in the order they are registered (the main menu orders itself by MenuEntry.order).
+FLOW_MODULES = ["menu", "office_info"]
 
-    return FlowRegistry([menu.flow, office_info.flow])
+
+def default_registry() -> FlowRegistry:
+    return FlowRegistry([importlib.import_module(f"flows.{name}").flow for name in FLOW_MODULES])

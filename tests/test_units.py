@@ -12,7 +12,7 @@ from bot import phone
 from bot.exceptions import ConfigError
 from bot.i18n import LANGUAGES, Commands, Messages
 from bot.offices import env_override_name, load_offices
-from bot.text import split_message
+from bot.text import split_message, units
 from config.settings import CONFIG_DIR
 from flows.base import Flow, Result, numbered_choice
 from flows.registry import default_registry
@@ -46,10 +46,12 @@ def test_numbered_choice(text, expected):
     "\n".join(["b" * 300] * 20),
     " ".join(["kata"] * 1000),
     "x" * 5000,
+    "🙏" * 1000,
+    "\n".join(["📍 alamat " * 30] * 10),
 ])
 def test_split_message_keeps_every_character_under_the_limit(text):
     chunks = split_message(text)
-    assert all(0 < len(c) <= 1600 for c in chunks)
+    assert all(0 < units(c) <= 1600 for c in chunks)
     assert "".join("".join(chunks).split()) == "".join(text.split())
 
 
@@ -62,7 +64,7 @@ def test_message_catalogs_agree_and_fit_whatsapp():
     messages = Messages(CONFIG_DIR)
     for lang in LANGUAGES:
         for key, text in messages.catalogs[lang].items():
-            assert len(text) <= 1600, key
+            assert units(text) <= 1600, key
             assert text == text.strip(), key  # no stray blank lines between joined parts
 
 

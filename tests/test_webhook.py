@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.models import InboundMessage, OutboundMessage
+from bot.text import units
 from tests.support.whatsapp import parse_twiml
 
 
@@ -47,7 +48,7 @@ def test_first_message_gets_welcome_and_menu_in_indonesian(whatsapp, runtime):
     assert answer.status == 200
     assert "Selamat datang" in answer.text and "*Kejaksaan Negeri Klungkung*" in answer.text
     assert "*Menu utama*" in answer.text and "1. Informasi kantor" in answer.text
-    assert all(len(m) <= 1600 for m in answer.messages)
+    assert all(units(m) <= 1600 for m in answer.messages)
     assert count(runtime, InboundMessage) == 1
     with runtime.db.session() as session:
         rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
@@ -87,7 +88,7 @@ def test_long_reply_is_split_on_paragraphs_under_1600(whatsapp, runtime, monkeyp
     whatsapp.send("halo")
     answer = whatsapp.send("1")
     assert len(answer.messages) >= 3
-    assert all(len(m) <= 1600 for m in answer.messages)
+    assert all(units(m) <= 1600 for m in answer.messages)
     assert all(m.startswith("Paragraf") or "menu" in m for m in answer.messages)
     expected = long_info + runtime.messages.text("id", "office_info.next")
     assert "".join("".join(answer.messages).split()) == "".join(expected.split())  # nothing lost

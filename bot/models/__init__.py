@@ -1,0 +1,15 @@
+"""Durable records, one module per domain (core, visits, survey, staff, …). Times are stored in UTC.
+
+Every module in this package is imported here, so its tables are on `Base.metadata` for Alembic
+and the tests; `from bot.models import X` works for every model.
+"""
+
+import importlib
+import pkgutil
+
+from bot.models.core import Conversation, InboundMessage, OutboundMessage, StatusEvent
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+__all__ = ["Conversation", "InboundMessage", "OutboundMessage", "StatusEvent"]
