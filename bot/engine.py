@@ -52,7 +52,7 @@ class Engine:
         elif fresh:
             self._first_message(ctx, out)
         else:
-            self._apply(self.registry.handler_of(conv.step)(ctx), ctx, out)
+            self._apply(self._intercepted(ctx) or self.registry.handler_of(conv.step)(ctx), ctx, out)
         conv.updated_at = now.timestamp()
         return out
 
@@ -63,6 +63,13 @@ class Engine:
 
         services = {**self.services, "menu_entries": self.registry.menu_entries(), "is_greeting": is_greeting}
         return Context(text=text, conv=conv, office=office, now=now, t=t, has_media=has_media, services=services)
+
+    def _intercepted(self, ctx: Context) -> Result | None:
+        for interceptor in self.registry.interceptors():
+            result = interceptor(ctx)
+            if result is not None:
+                return result
+        return None
 
     def _step_missing(self, conv: Conversation) -> bool:
         """A state saved by an older release may name a step that no longer exists."""
@@ -77,7 +84,7 @@ class Engine:
         """A new conversation gets the welcome, unless its first message is already a menu choice."""
         from flows.menu import welcome
 
-        result = self.registry.handler_of(ctx.conv.step)(ctx)
+        result = self._intercepted(ctx) or self.registry.handler_of(ctx.conv.step)(ctx)
         if result.understood and not ctx.services["is_greeting"]:
             self._apply(result, ctx, out)
         else:

@@ -95,13 +95,14 @@ class Inbox:
             record.profile_name = row.profile_name or record.profile_name
             row.conversation_id, row.processed_at = record.id, now()
             replies = self.outbox.record_replies(session, office, row, outcome.replies, channel)
-            to_send = effects.record(session, self.outbox, outcome.effects, office, record)
+            committed = effects.record(session, self.outbox, outcome.effects, office, record)
             if channel == "rest":
-                to_send = [r.id for r in replies] + to_send
+                committed.outbox_ids[:0] = [r.id for r in replies]
             session.commit()
             sent = self.outbox.detach(replies)
         self.store.save(conv)
-        self.outbox.enqueue(to_send)
+        self.outbox.enqueue(committed.outbox_ids)
+        self.outbox.schedule(committed.jobs)
         return sent
 
     def _conversation_row(self, session: Session, office: Office, row: InboundMessage) -> Conversation:

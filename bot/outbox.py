@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import statuses
-from bot.clock import now
+from bot.clock import as_utc, now
 from bot.db import Database
 from bot.models import InboundMessage, OutboundMessage, StatusEvent
 from bot.offices import Office
@@ -99,12 +99,39 @@ class Outbox:
 
     # -- sending -----------------------------------------------------------------------------------
     def enqueue(self, outbox_ids: Iterable[int]) -> None:
-        """Hand rows to the worker. Safe to repeat: a row is claimed once (see bot/sender.py)."""
-        for outbox_id in outbox_ids:
-            self.queue.enqueue(
-                SEND_JOB, outbox_id, job_id=job_id(outbox_id), job_timeout=SEND_JOB_TIMEOUT,
-                retry=Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
-                on_failure=Callback(SEND_FAILED_CALLBACK), failure_ttl=7 * 24 * 3600)
+        """Hand rows to the worker, or to RQ's scheduler when a row is due later (reminders).
+
+        Safe to repeat: a row is claimed once (see bot/sender.py); a canceled row is never claimed."""
+        ids = list(outbox_ids)
+        if not ids:
+            return
+        with self.db.session() as session:
+            due = dict(session.execute(select(OutboundMessage.id, OutboundMessage.next_attempt_at).where(
+                OutboundMessage.id.in_(ids))).all())
+        for outbox_id in ids:
+            options = dict(job_id=job_id(outbox_id), job_timeout=SEND_JOB_TIMEOUT,
+                           retry=Retry(max=len(self.retry_intervals), interval=self.retry_intervals),
+                           on_failure=Callback(SEND_FAILED_CALLBACK), failure_ttl=7 * 24 * 3600)
+            when = due.get(outbox_id)
+            if when is not None and as_utc(when) > now() + timedelta(seconds=1):
+                self.queue.enqueue_at(as_utc(when), SEND_JOB, outbox_id, **options)
+            else:
+                self.queue.enqueue(SEND_JOB, outbox_id, **options)
+
+    def schedule(self, jobs: Iterable) -> None:
+        """Jobs asked for by effects (bot/effects.py Job), after the commit."""
+        for job in jobs:
+            if job.at is not None and as_utc(job.at) > now():
+                self.queue.enqueue_at(as_utc(job.at), job.func, *job.args)
+            else:
+                self.queue.enqueue(job.func, *job.args)
+
+    def cancel(self, session: Session, outbox_ids: Iterable[int]) -> int:
+        """Cancel rows not sent yet (e.g. a visit's reminders when the visit is cancelled)."""
+        result = session.execute(update(OutboundMessage).where(
+            OutboundMessage.id.in_(list(outbox_ids)), OutboundMessage.status.in_(statuses.CLAIMABLE)).values(
+            status="canceled", updated_at=now()))
+        return result.rowcount
 
     # -- statuses ----------------------------------------------------------------------------------
     @staticmethod

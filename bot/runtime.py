@@ -68,7 +68,9 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     offices = load_offices(config.CONFIG_DIR)
     messages = Messages(config.CONFIG_DIR)
     registry = registry or default_registry()
-    engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS)
+    # What flows may use besides their Context: read-only lookups through these (no Flask, no Redis).
+    services = {"db": db, "config": config, "offices": offices}
+    engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, services)
     store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
     outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)
     inbox = Inbox(db, store, engine, offices, outbox, messages)

@@ -88,6 +88,7 @@ class Flow:
         self.menu = menu
         self.prompts: dict[StrEnum, Prompt] = {}
         self.handlers: dict[StrEnum, Handler] = {}
+        self.interceptors: list[Callable[[Context], Result | None]] = []
 
     def prompt(self, step: StrEnum) -> Callable[[Prompt], Prompt]:
         def register(func: Prompt) -> Prompt:
@@ -102,6 +103,12 @@ class Flow:
             return func
 
         return register
+
+    def interceptor(self, func: Callable[[Context], Result | None]) -> Callable[[Context], Result | None]:
+        """Runs before the current step of any flow; a Result takes the message (e.g. a host's reply
+        to a visit notice), None lets the current step have it. Global commands come first."""
+        self.interceptors.append(func)
+        return func
 
     def ref(self, step: StrEnum) -> str:
         return f"{self.name}:{step.value}"

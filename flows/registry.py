@@ -40,6 +40,9 @@ class FlowRegistry:
         flow, step = self.resolve(ref)
         return flow.handlers[step]
 
+    def interceptors(self) -> list:
+        return [func for flow in self.flows.values() for func in flow.interceptors]
+
     def menu_entries(self) -> list[MenuEntry]:
         """What the main menu lists, in order."""
         return sorted((f.menu for f in self.flows.values() if f.menu), key=lambda entry: entry.order)
