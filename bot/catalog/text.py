@@ -77,8 +77,7 @@ class Items:
     notes: list[str] = field(default_factory=list)
 
 
-_SEQUENCED = ("num", "alpha", "roman", "dotless")
-_FIRST = {"num": 1, "alpha": 1, "roman": 1, "dotless": 1}
+_SEQUENCED = ("num", "alpha", "roman", "dotless")  # the others (bullets, dashes) have no order
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 
 
@@ -146,7 +145,8 @@ class _Walk:
                 return False, False
             if at_boundary:
                 return True, False
-            return (not c.glued and (c.kind not in _SEQUENCED or c.value == _FIRST[c.kind])), False
+            # After lead text ("3 (tiga) Orang 1. Staf …") only a list's first marker opens it.
+            return (not c.glued and (c.kind not in _SEQUENCED or c.value == 1)), False
         kind, last = self.top
         if c.kind != kind:
             return False, False
@@ -156,15 +156,15 @@ class _Walk:
             return True, False
         if c.glued:
             return False, False
-        if c.value == last + 2:
+        if c.value == last + 2:  # one number skipped: text was lost at a page break
             return True, True
-        return c.value == _FIRST[kind] and last > 1, False
+        return c.value == 1 and last > 1, False  # restarted numbering ("d. … a. … b. …")
 
     def _nested_level(self, c: _Marker) -> bool:
         if self.top is None or c.kind == self.top[0] or c.glued:
             return False
         if self.nested is None or self.nested[0] != c.kind:
-            return c.kind not in _SEQUENCED or c.value == _FIRST[c.kind]
+            return c.kind not in _SEQUENCED or c.value == 1
         return c.kind not in _SEQUENCED or c.value == self.nested[1] + 1
 
     def run(self, candidates: list[_Marker]) -> None:
@@ -185,6 +185,9 @@ class _Walk:
 
 
 def _ends_sentence(text: str) -> bool:
+    # An ellipsis or an open parenthesis marks text cut short, not a finished sentence.
+    if text.endswith("...") or text.count("(") > text.count(")"):
+        return False
     return text[-1] in ".;:!?" and not _ABBREVIATION.search(text)
 
 
