@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from urllib.parse import quote_plus
 
 from bot.offices import WEEKDAYS, Office
 from flows.base import Context, Flow, MenuEntry, Result, say
@@ -34,9 +35,15 @@ def opening_hours_lines(ctx: Context, office: Office) -> list[str]:
     return lines
 
 
+def map_url(office: Office) -> str:
+    """A map search for the published address: the seeds give no coordinates, so we invent none."""
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(f"{office.name}, {office.address}")
+
+
 def info_text(ctx: Context) -> str:
     office = ctx.office
     parts = [ctx.t("office_info.title", office=office.name), ctx.t("office_info.address", address=office.address),
+             ctx.t("office_info.map", url=map_url(office)),
              "", ctx.t("office_info.hours_title", zone=office.zone_abbr), *opening_hours_lines(ctx, office),
              ctx.t("office_info.hours_closed"), "", ctx.t("office_info.hotline", hotline=office.hotline)]
     if office.email:

@@ -40,7 +40,8 @@ def converse(whatsapp, script, **kwargs):
 def test_menu_then_office_info_then_back_to_menu(whatsapp):
     converse(whatsapp, [
         ("Selamat pagi", ["Selamat datang", "*Menu utama*", "2. Informasi kantor"]),
-        ("2", ["Jl. Gajah Mada No. 56", "WITA", "Senin–Kamis: 08.00–16.00", "081339151776",
+        ("2", ["Jl. Gajah Mada No. 56", "maps/search/?api=1&query=Kejaksaan+Negeri+Klungkung",
+               "WITA", "Senin–Kamis: 08.00–16.00", "081339151776",
                "parkir khusus dan jalur disabilitas", "Membuka topi dan kacamata hitam", "*tidak dipungut biaya*"]),
         ("2", ["Jl. Gajah Mada No. 56"]),  # after the info the citizen is at the main menu
         ("xyz", [t("common.not_understood"), "*Menu utama*"], ["Jl. Gajah Mada"]),
