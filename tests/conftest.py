@@ -16,6 +16,7 @@ from bot import clock, migrate, redis_conn
 from bot import runtime as runtime_module
 from bot.db import Base, make_engine
 from config.settings import Config
+from tests.support import postgres
 from tests.support.whatsapp import WhatsApp
 
 ACCOUNT_SID = "AC" + "0" * 32
@@ -24,10 +25,22 @@ PUBLIC_BASE_URL = "https://loket.test"
 
 
 def _database_params() -> list[str]:
+    """SQLite always; PostgreSQL too when TEST_DATABASE_URL is given or its binaries are installed
+    (TEST_POSTGRES=0 turns that off for a quick local run)."""
     params = ["sqlite"]
-    if os.environ.get("TEST_DATABASE_URL"):
+    if os.environ.get("TEST_DATABASE_URL") or (postgres.binaries() and os.environ.get("TEST_POSTGRES") != "0"):
         params.append("postgresql")
     return params
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    server = postgres.TempPostgres().start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +53,7 @@ def redis_server(tmp_path_factory):
 @pytest.fixture(scope="session", params=_database_params())
 def database_url(request, tmp_path_factory) -> str:
     if request.param == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
+        url = request.getfixturevalue("postgres_url")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'loket-test.db'}"
     engine = make_engine(url)

@@ -47,7 +47,8 @@ def test_first_message_gets_welcome_and_menu_in_indonesian(whatsapp, runtime):
     answer = whatsapp.send("halo")
     assert answer.status == 200
     assert "Selamat datang" in answer.text and "*Kejaksaan Negeri Klungkung*" in answer.text
-    assert "*Menu utama*" in answer.text and "1. Informasi kantor" in answer.text
+    assert "*Menu utama*" in answer.text and "1. Layanan & persyaratan" in answer.text
+    assert "Informasi kantor" in answer.text
     assert all(units(m) <= 1600 for m in answer.messages)
     assert count(runtime, InboundMessage) == 1
     with runtime.db.session() as session:
@@ -86,7 +87,8 @@ def test_long_reply_is_split_on_paragraphs_under_1600(whatsapp, runtime, monkeyp
     long_info = "\n\n".join(f"Paragraf {i}: " + "kata " * 60 for i in range(12))
     monkeypatch.setattr("flows.office_info.info_text", lambda ctx: long_info)
     whatsapp.send("halo")
-    answer = whatsapp.send("1")
+    keys = [entry.label_key for entry in runtime.registry.menu_entries()]
+    answer = whatsapp.send(str(keys.index("menu.office_info") + 1))
     assert len(answer.messages) >= 3
     assert all(units(m) <= 1600 for m in answer.messages)
     assert all(m.startswith("Paragraf") or "menu" in m for m in answer.messages)

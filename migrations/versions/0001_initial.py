@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("content_sid", sa.String(length=64), nullable=True),
         sa.Column("content_variables", sa.JSON(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("error_code", sa.String(length=16), nullable=True),
+        sa.Column("error_code", sa.String(length=32), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
         sa.Column("twilio_sid", sa.String(length=64), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -108,7 +108,7 @@ def upgrade() -> None:
         sa.Column("twilio_sid", sa.String(length=64), nullable=False),
         sa.Column("outbound_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("error_code", sa.String(length=16), nullable=True),
+        sa.Column("error_code", sa.String(length=32), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["outbound_id"],
