@@ -43,7 +43,7 @@ def healthy(base: str) -> bool:
     try:
         with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
             return response.status == 200
-    except (urllib.error.URLError, ConnectionError):
+    except OSError:  # refused, reset, or a read timeout while the service is still starting
         return False
 
 
