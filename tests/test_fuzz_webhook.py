@@ -1,0 +1,40 @@
+"""Hostile and random webhook forms: never a 5xx, always a well-formed (and polite) answer."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.text import units
+from tests.support.whatsapp import new_sid, parse_twiml
+
+HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE inbound_messages; --", "\x00\x01\x02", "{office}{0}%s%n",
+           "‮RTL override", "🙏" * 3000, "a" * 20000, "menu" * 500, "1" * 100, "\r\n\r\n", " ", ""]
+
+bodies = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=5000))
+numbers = st.one_of(st.sampled_from(["whatsapp:+6281234500001", "whatsapp:+62812", "+1 (555) 0100", "whatsapp:",
+                                     "whatsapp:+6281339151776", "not a number", ""]), st.text(max_size=40))
+forms = st.fixed_dictionaries(
+    {"Body": bodies, "From": numbers},
+    optional={
+        "To": st.sampled_from(["whatsapp:+6281339151776", "whatsapp:+6236621085", "whatsapp:+10000000000", "x", ""]),
+        "NumMedia": st.sampled_from(["0", "1", "10", "99", "-1", "abc", ""]),
+        "MediaUrl0": st.sampled_from(["https://api.twilio.com/x", "javascript:alert(1)", "x" * 3000]),
+        "MediaContentType0": st.sampled_from(["image/jpeg", "application/x-msdownload", ""]),
+        "ProfileName": st.text(max_size=500),
+        "WaId": st.text(max_size=50),
+    })
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=forms, keep_sid=st.booleans())
+def test_any_form_gets_an_answer_never_a_server_error(whatsapp, form, keep_sid):
+    form = {"To": "whatsapp:+6281339151776", **form}
+    if keep_sid:
+        form["MessageSid"] = new_sid()
+    response = whatsapp.post("/twilio/whatsapp", form)
+    assert response.status_code in (200, 400), response.status_code
+    messages, _, _ = parse_twiml(response.get_data(as_text=True))
+    if response.status_code == 200:
+        assert messages and all(0 < units(m) <= 1600 for m in messages)
+        assert "Traceback" not in "".join(messages)
