@@ -14,10 +14,14 @@ from typing import Any
 from bot.conversation import HOME, Conversation
 from bot.i18n import Commands, Messages
 from bot.offices import Office
+from flows import handoff
 from flows.base import Context, Effect, Reply, Result, say
 from flows.registry import FlowRegistry
 
 logger = logging.getLogger(__name__)
+
+# Consecutive messages not understood before a human officer is brought in.
+STUCK_AFTER = 2
 
 
 @dataclass
@@ -48,7 +52,7 @@ class Engine:
         if self._step_missing(conv):
             conv.reset()
         if command and command != "greeting":
-            out.replies += self._command(command, ctx)
+            self._command(command, ctx, out)
         elif fresh:
             self._first_message(ctx, out)
         else:
@@ -97,6 +101,9 @@ class Engine:
         conv = ctx.conv
         if not result.understood:
             conv.misses += 1
+            if conv.misses >= STUCK_AFTER and self._can_hand_off(conv):
+                self._apply(handoff.request(ctx, "stuck"), ctx, out)
+                return
             sorry = "common.media_not_expected" if ctx.has_media else "common.not_understood"
             out.replies += [*say(ctx.t(sorry)), *self._prompt(ctx)]
             return
@@ -112,22 +119,33 @@ class Engine:
             if result.prompt:
                 out.replies += self._prompt(ctx)
 
-    def _command(self, command: str, ctx: Context) -> list[Reply]:
+    def _can_hand_off(self, conv: Conversation) -> bool:
+        return handoff.flow.name in self.registry.flows and not conv.step.startswith(f"{handoff.flow.name}:")
+
+    def _command(self, command: str, ctx: Context, out: Outcome) -> None:
         conv = ctx.conv
+        if command in ("menu", "cancel") and conv.step.startswith(f"{handoff.flow.name}:"):
+            out.effects.append(Effect("handoff.cancel", {}))  # back with the bot: close the request
         if command == "menu":
             conv.reset()
-            return self._prompt(ctx)
-        if command == "cancel":
+            out.replies += self._prompt(ctx)
+        elif command == "cancel":
             had_work = not conv.at_home or bool(conv.data)
             conv.reset()
-            return [*say(ctx.t("common.cancelled" if had_work else "common.nothing_to_cancel")), *self._prompt(ctx)]
-        if command == "back":
-            if conv.go_back():
-                return self._prompt(ctx)
-            return [*say(ctx.t("common.back_at_start")), *self._prompt(ctx)]
-        if command == "help":
-            return [*say(ctx.t("common.help")), *self._prompt(ctx)]
-        if command in ("english", "bahasa"):
+            out.replies += [*say(ctx.t("common.cancelled" if had_work else "common.nothing_to_cancel")),
+                            *self._prompt(ctx)]
+        elif command == "back":
+            moved = conv.go_back()
+            out.replies += [*([] if moved else say(ctx.t("common.back_at_start"))), *self._prompt(ctx)]
+        elif command == "help":
+            out.replies += [*say(ctx.t("common.help")), *self._prompt(ctx)]
+        elif command in ("english", "bahasa"):
             conv.lang = "en" if command == "english" else "id"
-            return [*say(ctx.t("common.lang_switched")), *self._prompt(ctx)]
-        raise ValueError(f"unknown command {command}")
+            out.replies += [*say(ctx.t("common.lang_switched")), *self._prompt(ctx)]
+        elif command == "handoff":
+            if self._can_hand_off(conv):
+                self._apply(handoff.request(ctx, "asked"), ctx, out)
+            else:
+                out.replies += self._prompt(ctx)
+        else:
+            raise ValueError(f"unknown command {command}")

@@ -36,5 +36,6 @@ def test_any_form_gets_an_answer_never_a_server_error(whatsapp, form, keep_sid):
     assert response.status_code in (200, 400), response.status_code
     messages, _, _ = parse_twiml(response.get_data(as_text=True))
     if response.status_code == 200:
-        assert messages and all(0 < units(m) <= 1600 for m in messages)
+        # Empty only while an officer has the conversation (two misunderstood messages hand it over).
+        assert all(0 < units(m) <= 1600 for m in messages)
         assert "Traceback" not in "".join(messages)

@@ -1,0 +1,138 @@
+"""Handoff to a human officer: requested from WhatsApp, taken, answered and released from the dashboard.
+
+While a conversation is handed off the bot stays quiet (the officer answers); the citizen can type
+"menu" to come back to the bot. Officer replies go through the outbox like every other message,
+so WhatsApp's 24-hour window applies (outside it the row is held with its reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot import effects
+from bot.clock import now
+from bot.conversation import Conversation as ConversationState
+from bot.models import Conversation
+from bot.models.handoff import CLOSED, TAKEN, WAITING, Handoff
+from bot.offices import WEEKDAYS, Office
+from bot.workdays import Calendar
+
+logger = logging.getLogger(__name__)
+
+# A citizen writing while nobody has taken the request is reassured at most this often.
+ACK_EVERY = timedelta(minutes=10)
+
+
+class HandoffError(Exception):
+    """An officer action that does not apply (already taken by someone else, already closed)."""
+
+
+def next_opening(office: Office, moment: datetime) -> datetime | None:
+    """When the office next opens (now if open), skipping weekends and holidays; None if never."""
+    calendar = Calendar.for_office(office)
+    local = office.local(moment)
+    for offset in range(0, 60):
+        day = local.date() + timedelta(days=offset)
+        hours = office.opening_hours.get(WEEKDAYS[day.weekday()])
+        if not hours or not calendar.is_workday(day):
+            continue
+        start = datetime.combine(day, hours[0], tzinfo=office.zone)
+        end = datetime.combine(day, hours[1], tzinfo=office.zone)
+        if local < end:
+            return max(start, local)
+    return None
+
+
+def open_request(session, conversation_id: int) -> Handoff | None:
+    return session.scalar(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                Handoff.status != CLOSED).order_by(Handoff.id.desc()))
+
+
+@effects.handles("handoff.request")
+def _request(ctx: effects.EffectContext) -> None:
+    if open_request(ctx.session, ctx.conversation.id) is None:
+        ctx.session.add(Handoff(office=ctx.office.slug, conversation_id=ctx.conversation.id,
+                                phone=ctx.conversation.phone, reason=ctx.payload["reason"], status=WAITING,
+                                requested_at=now(), last_ack_at=now()))
+
+
+@effects.handles("handoff.ack")
+def _ack(ctx: effects.EffectContext) -> None:
+    request = open_request(ctx.session, ctx.conversation.id)
+    if request is not None:
+        request.last_ack_at = now()
+
+
+@effects.handles("handoff.cancel")
+def _cancel(ctx: effects.EffectContext) -> None:
+    request = open_request(ctx.session, ctx.conversation.id)
+    if request is not None:
+        request.status, request.closed_at, request.closed_note = CLOSED, now(), "citizen returned to the bot"
+
+
+# -- officer actions (called by the dashboard) ---------------------------------------------------
+def take(rt, handoff_id: int, officer: str) -> Handoff:
+    with rt.db.session() as session:
+        request = session.get(Handoff, handoff_id)
+        if request is None or request.status == CLOSED:
+            raise HandoffError("this conversation is no longer waiting")
+        if request.status == TAKEN and request.taken_by != officer:
+            raise HandoffError(f"already taken by {request.taken_by}")
+        request.status, request.taken_by, request.taken_at = TAKEN, officer, now()
+        session.commit()
+        return request
+
+
+def reply(rt, handoff_id: int, officer: str, text: str) -> list[int]:
+    """Queue an officer's message to the citizen through the outbox; returns the outbox ids."""
+    text = text.strip()
+    if not text:
+        raise HandoffError("empty message")
+    with rt.db.session() as session:
+        request = session.get(Handoff, handoff_id)
+        if request is None or request.status != TAKEN or request.taken_by != officer:
+            raise HandoffError("take the conversation before replying")
+        conversation = session.get(Conversation, request.conversation_id)
+        rows = rt.outbox.record_notice(session, office=rt.offices.get(request.office), to=request.phone, body=text,
+                                       kind="officer_reply", conversation_id=conversation.id)
+        session.commit()
+        ids = [r.id for r in rows]
+    rt.outbox.enqueue(ids)
+    return ids
+
+
+def release(rt, handoff_id: int, officer: str) -> None:
+    """Close the handoff, put the citizen back at the bot's menu, and tell them so."""
+    with rt.db.session() as session:
+        request = session.get(Handoff, handoff_id)
+        if request is None or request.status == CLOSED:
+            raise HandoffError("already closed")
+        office = rt.offices.get(request.office)
+    with rt.store.lock(office.slug, request.phone), rt.db.session() as session:
+        request = session.get(Handoff, handoff_id)
+        record = session.get(Conversation, request.conversation_id)
+        state = rt.store.load(office.slug, request.phone, record.state if record.version else None)
+        if state.step.startswith("handoff:"):
+            state.reset()
+        state.version = max(state.version, record.version) + 1
+        record.state, record.version = state.to_dict(), state.version
+        request.status, request.closed_at, request.closed_note = CLOSED, now(), f"released by {officer}"
+        text = rt.messages.text(state.lang, "handoff.released")
+        rows = rt.outbox.record_notice(session, office=office, to=request.phone, body=text, kind="officer_reply",
+                                       conversation_id=record.id)
+        session.commit()
+        ids = [r.id for r in rows]
+        rt.store.save(ConversationState.from_dict(state.to_dict()))
+    rt.outbox.enqueue(ids)
+
+
+def waiting(rt, office: str | None = None) -> list[Handoff]:
+    """The inbox: open handoffs, oldest first (an office's, or every office's)."""
+    with rt.db.session() as session:
+        query = select(Handoff).where(Handoff.status != CLOSED).order_by(Handoff.requested_at)
+        if office:
+            query = query.where(Handoff.office == office)
+        return list(session.scalars(query))
