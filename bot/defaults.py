@@ -23,5 +23,9 @@ SWEEP_INTERVAL = 60
 SWEEP_STALE = 120
 SWEEP_UNKNOWN = 15 * 60
 
+# Sending pace per WhatsApp sender, messages per second (Twilio's defaults; 0 turns pacing off).
+SEND_RATE_TEXT = 10.0
+SEND_RATE_MEDIA = 1.5
+
 # WhatsApp allows 1600 characters per message body.
 MAX_MESSAGE_CHARS = 1600

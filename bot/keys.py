@@ -13,3 +13,7 @@ def conversation_lock(office: str, phone: str) -> str:
 
 def sweeper_lock() -> str:
     return f"{PREFIX}:lock:sweeper"
+
+
+def send_pace(sender: str) -> str:
+    return f"{PREFIX}:pace:{sender}"

@@ -20,6 +20,7 @@ from bot.i18n import Commands, Messages
 from bot.inbox import Inbox
 from bot.offices import OfficeDirectory, load_offices
 from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.sender import Sender
 from bot.store import ConversationStore
 from bot.transports import ConsoleTransport, Transport, TwilioTransport
@@ -79,7 +80,8 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     runtime = Runtime(config=config, redis=connection, db=db, offices=offices, messages=messages,
                       registry=registry, engine=engine, store=store, outbox=outbox, inbox=inbox,
                       transport=transport, sender=None)  # type: ignore[arg-type]
-    runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url)
+    pacer = Pacer(connection, config.SEND_RATE_TEXT, config.SEND_RATE_MEDIA)
+    runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url, pacer)
     return runtime
 
 

@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.exceptions import PermanentSendError, TransientSendError
 from bot.models import Conversation, OutboundMessage
 from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.transports import OutgoingMessage, Transport
 
 logger = logging.getLogger(__name__)
@@ -28,11 +29,12 @@ OUTSIDE_WINDOW = "outside_24h_window"
 
 class Sender:
     def __init__(self, db: Database, outbox: Outbox, transport: Transport,
-                 status_callback_url: Callable[[int], str | None]):
+                 status_callback_url: Callable[[int], str | None], pacer: Pacer | None = None):
         self.db = db
         self.outbox = outbox
         self.transport = transport
         self.status_callback_url = status_callback_url
+        self.pacer = pacer
 
     def _claim(self, outbox_id: int) -> OutboundMessage | None:
         with self.db.session() as session:
@@ -76,6 +78,8 @@ class Sender:
             to=row.to_number, from_=row.from_number, body=row.body, media_urls=list(row.media_urls or ()),
             content_sid=row.content_sid, content_variables=row.content_variables,
             status_callback=self.status_callback_url(outbox_id))
+        if self.pacer is not None:
+            self.pacer.wait_turn(row.from_number, media=bool(message.media_urls))
         try:
             receipt = self.transport.send(message)
         except TransientSendError as exc:

@@ -21,6 +21,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else default
+
+
 def _intervals(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     raw = os.environ.get(name, "").strip()
     return tuple(int(x) for x in raw.split(",")) if raw else default
@@ -44,6 +49,8 @@ class Config:
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
     OUTBOX_RETRY_INTERVALS = _intervals("OUTBOX_RETRY_INTERVALS", defaults.OUTBOX_RETRY_INTERVALS)
     TWILIO_HTTP_TIMEOUT = _int("TWILIO_HTTP_TIMEOUT", defaults.TWILIO_HTTP_TIMEOUT)
+    SEND_RATE_TEXT = _float("SEND_RATE_TEXT", defaults.SEND_RATE_TEXT)
+    SEND_RATE_MEDIA = _float("SEND_RATE_MEDIA", defaults.SEND_RATE_MEDIA)
 
     @property
     def twilio_enabled(self) -> bool:

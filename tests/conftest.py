@@ -80,6 +80,8 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = PUBLIC_BASE_URL
     SECRET_KEY = "test-secret"
     OUTBOX_RETRY_INTERVALS = (0, 0, 0)  # retries run at once in a burst worker
+    SEND_RATE_TEXT = 0.0  # no pacing, except in the tests of pacing
+    SEND_RATE_MEDIA = 0.0
     TESTING = True
 
 
