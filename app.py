@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import sys
 
@@ -27,10 +28,13 @@ def _secret_key(config) -> str:
     if config.SECRET_KEY:
         return config.SECRET_KEY
     path = INSTANCE_DIR / "secret_key"
-    if not path.exists():
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: two processes starting together agree on one key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 

@@ -40,7 +40,17 @@ def whatsapp() -> Response:
     except InvalidInbound as exc:
         logger.warning("unusable inbound webhook at %s: %s", signed_url(), exc)
         return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
-    return twiml(runtime.inbox.receive(inbound))
+    try:
+        return twiml(runtime.inbox.receive(inbound))
+    except Exception:
+        # Not a flow's bug (the inbox answers those): the database or Redis failed us. Twilio does
+        # not deliver the body of a 5xx, so answer politely; a recorded message is swept up later.
+        logger.exception("inbound %s failed", inbound.message_sid)
+        office = runtime.offices.by_number(inbound.to_number)
+        text = runtime.messages.text("id", "system.error", hotline=office.hotline if office else "")
+        response = MessagingResponse()
+        response.message(text)
+        return Response(str(response), mimetype="application/xml")
 
 
 @bp.post("/status")

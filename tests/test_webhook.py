@@ -110,3 +110,15 @@ def test_healthz_names_what_is_down(client, runtime, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["down"] == ["redis"] and response.json["database"] == "ok"
+
+
+def test_database_failure_gets_a_polite_answer_not_a_500(whatsapp, runtime, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def down(inbound):
+        raise OperationalError("INSERT", {}, Exception("database is unreachable"))
+
+    monkeypatch.setattr(runtime.inbox, "record", down)
+    answer = whatsapp.send("halo")
+    assert answer.status == 200
+    assert answer.messages == [runtime.messages.text("id", "system.error", hotline="081339151776")]
