@@ -10,7 +10,7 @@ import redis
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
-from bot import defaults, jobs, redis_conn
+from bot import jobs, redis_conn
 from bot import runtime as runtime_module
 from config.settings import Config
 
@@ -21,8 +21,8 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     """RQ's CronScheduler decides what is due; its own start() wants the main thread, so a thread
     calls enqueue_jobs() instead. With several workers the sweeper's lock makes extra runs no-ops."""
     cron = CronScheduler(connection=rt.redis, name=f"loket-cron-{threading.get_native_id()}")
-    cron.register(jobs.sweep, runtime_module.DEFAULT_QUEUE, interval=defaults.SWEEP_INTERVAL,
-                  job_timeout=defaults.SWEEP_INTERVAL)
+    interval = rt.config.SWEEP_INTERVAL
+    cron.register(jobs.sweep, runtime_module.DEFAULT_QUEUE, interval=interval, job_timeout=max(interval, 30))
 
     def loop() -> None:
         while not stop.is_set():
@@ -30,7 +30,7 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
                 cron.enqueue_jobs()
             except Exception:
                 logger.exception("cron: enqueue failed; trying again later")
-            stop.wait(min(cron.calculate_sleep_interval() or 1, defaults.SWEEP_INTERVAL))
+            stop.wait(min(cron.calculate_sleep_interval() or 1, interval))
 
     thread = threading.Thread(target=loop, name="loket-cron", daemon=True)
     thread.start()

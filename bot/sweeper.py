@@ -14,23 +14,24 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import defaults, keys, statuses
+from bot import keys, statuses
 from bot.clock import now
 from bot.models import InboundMessage, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
-INBOUND_GRACE = timedelta(seconds=60)
 
 
 def sweep(rt) -> dict[str, int]:
-    lock = rt.redis.lock(keys.sweeper_lock(), timeout=defaults.SWEEP_INTERVAL * 2, blocking_timeout=0)
+    config = rt.config
+    lock = rt.redis.lock(keys.sweeper_lock(), timeout=config.SWEEP_INTERVAL * 2, blocking_timeout=0)
     if not lock.acquire():
         return {"skipped": 1}
     try:
         with rt.db.session() as session:
-            stale = rt.outbox.stale(session, timedelta(seconds=defaults.SWEEP_STALE))
-            cutoff = now() - timedelta(seconds=defaults.SWEEP_UNKNOWN)
+            stale_after = timedelta(seconds=config.SWEEP_STALE)
+            stale = rt.outbox.stale(session, stale_after)
+            cutoff = now() - timedelta(seconds=config.SWEEP_UNKNOWN)
             unknown = session.execute(update(OutboundMessage).where(
                 OutboundMessage.status == statuses.SUBMITTING, OutboundMessage.updated_at < cutoff).values(
                 status=statuses.FAILED, error_code="outcome_unknown",
@@ -38,7 +39,7 @@ def sweep(rt) -> dict[str, int]:
                 updated_at=now())).rowcount
             unprocessed = list(session.scalars(select(InboundMessage.id).where(
                 InboundMessage.processed_at.is_(None), InboundMessage.office.is_not(None),
-                InboundMessage.received_at < now() - INBOUND_GRACE).order_by(InboundMessage.id).limit(200)))
+                InboundMessage.received_at < now() - stale_after).order_by(InboundMessage.id).limit(200)))
             session.commit()
         rt.outbox.enqueue(stale)
         for inbound_id in unprocessed:
