@@ -52,6 +52,12 @@ class Vocabulary:
         self.intents = {intent: sorted(words, key=len, reverse=True) for intent, words in raw["intents"].items()}
         self.synonyms = raw["synonyms"]
         self.stopwords = set(raw["stopwords"])
+        self.office_info = [re.compile(rf"\b{re.escape(p)}\b") for p in raw.get("office_info", [])]
+
+    def about_the_office(self, text: str) -> bool:
+        """"alamat kantor di mana?", "jam buka": a question about the office, not a service."""
+        lowered = utils.default_process(text[:300])
+        return any(pattern.search(lowered) for pattern in self.office_info)
 
     def intent_of(self, text: str) -> tuple[str | None, str]:
         """The first intent phrase found, and the text without it."""

@@ -154,3 +154,16 @@ def test_services_in_english(whatsapp, runtime):
     assert "*Services of Kejaksaan Negeri Kapuas*" in answer.text and "2. Seksi Intelijen" in answer.text
     answer = whatsapp.send("2", office="kejari-kapuas")
     assert "What would you like to know?" in answer.text and "Laporan Pengaduan Intelijen" in answer.text
+
+
+@pytest.mark.parametrize("question", ["alamat kantor di mana?", "Jam buka kantor?", "ada parkir disabilitas?",
+                                      "lokasi kejari"])
+def test_questions_about_the_office_get_the_office_information(whatsapp, question):
+    whatsapp.send("halo")
+    answer = whatsapp.send(question)
+    assert "Jl. Gajah Mada No. 56" in answer.text and "WITA" in answer.text
+
+
+def test_service_questions_are_not_mistaken_for_office_questions(whatsapp):
+    whatsapp.send("halo", office="setda-klungkung")
+    assert "*Persyaratan" in whatsapp.send("syarat peliputan", office="setda-klungkung").text
