@@ -11,6 +11,7 @@ from flask import Flask
 
 from bot import cli
 from bot import runtime as runtime_module
+from bot.dashboard import cli as dashboard_cli
 from config.settings import INSTANCE_DIR, Config
 
 logger = logging.getLogger(__name__)
@@ -47,11 +48,15 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
     runtime_module.install(rt)
     app.extensions["loket"] = rt
 
-    from handlers import health, twilio_webhooks
+    from handlers import dashboard, health, twilio_webhooks
 
     app.register_blueprint(twilio_webhooks.bp)
     app.register_blueprint(health.bp)
+    # Dashboard: Flask-Login, CSRF on every form, session cookie flags, /dashboard and / blueprints.
+    dashboard.init_app(app, config)
+    dashboard.csrf.exempt(twilio_webhooks.bp)  # Twilio signs its webhooks instead (X-Twilio-Signature)
     cli.register(app)
+    dashboard_cli.register(app)
 
     if not config.TWILIO_AUTH_TOKEN:
         logger.warning("console mode: webhook signatures are not checked")

@@ -1,0 +1,97 @@
+"""What every dashboard page shares: template helpers, security headers, error pages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from bot import clock
+from bot.dashboard import roles
+from bot.dashboard.masking import mask_nik
+from handlers.dashboard import NAV, access, bp
+
+logger = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def local_time(moment: datetime | None, office_slug: str | None = None) -> str:
+    """`23-11-2026 10:00 WITA` in the office's zone (UTC when the office is unknown)."""
+    if moment is None:
+        return ""
+    moment = clock.as_utc(moment)
+    office = access.runtime().offices.get(office_slug or "")
+    if office is None:
+        return moment.strftime("%d-%m-%Y %H:%M UTC")
+    return f"{office.local(moment).strftime('%d-%m-%Y %H:%M')} {office.zone_abbr}"
+
+
+def status_label(status: str | None) -> str:
+    key = f"status.{status}"
+    return access.t(key) if access.runtime().messages.has(f"dashboard.{key}") else (status or "")
+
+
+def office_name(slug: str | None) -> str:
+    office = access.runtime().offices.get(slug or "")
+    return office.name if office else (slug or "")
+
+
+def nav_items() -> list[dict[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for item in sorted(NAV, key=lambda i: i.order):
+        if item.endpoint in current_app.view_functions and roles.allows(current_user.role, item.permission):
+            items.append({"url": url_for(item.endpoint), "label": access.t(item.label_key),
+                          "active": request.endpoint == item.endpoint})
+    return items
+
+
+@bp.app_template_filter("nik")
+def nik_filter(text: str | None) -> str:
+    return mask_nik(text)
+
+
+@bp.context_processor
+def template_helpers() -> dict[str, object]:
+    return {"t": access.t, "lang": access.lang(), "nav": nav_items(), "can": access.can,
+            "local_time": local_time, "status_label": status_label, "office_name": office_name,
+            "offices": access.allowed_offices() if current_user.is_authenticated else [],
+            "selected_office": access.selected_office() if current_user.is_authenticated else None,
+            "sees_all": current_user.is_authenticated and roles.sees_all_offices(current_user.role)}
+
+
+@bp.after_request
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "dashboard.static":
+        response.headers["Cache-Control"] = "no-store"  # pages carry personal data
+    return response
+
+
+def _error(status: int, key: str):
+    return render_template("dashboard/error.html", status=status, message=access.t(key)), status
+
+
+@bp.errorhandler(403)
+def forbidden(_exc):
+    return _error(403, "error.forbidden")
+
+
+@bp.errorhandler(404)
+def not_found(_exc):
+    return _error(404, "error.not_found")
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc):
+    logger.warning("dashboard form rejected at %s: %s", request.path, exc.description)
+    return _error(400, "error.csrf")
