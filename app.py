@@ -8,6 +8,7 @@ import secrets
 import sys
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import cli
 from bot import runtime as runtime_module
@@ -43,6 +44,9 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
     config = config or Config()
     app = Flask(__name__)
     app.config.from_object(config)
+    hops = getattr(config, "TRUSTED_PROXY_HOPS", 0)
+    if hops:  # the client's address for login throttling and the audit log, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config["SECRET_KEY"] = _secret_key(config)
     rt = runtime or runtime_module.build(config)
     runtime_module.install(rt)

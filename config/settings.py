@@ -44,6 +44,8 @@ class Config:
     # The URL Twilio calls and signs, e.g. https://loket.example.go.id (no trailing slash).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     PORT = _int("PORT", 5000)
+    # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, the safe default).
+    TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
 
     CONFIG_DIR = Path(os.environ.get("LOKET_CONFIG_DIR", str(CONFIG_DIR)))
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)

@@ -122,3 +122,19 @@ def test_database_failure_gets_a_polite_answer_not_a_500(whatsapp, runtime, monk
     answer = whatsapp.send("halo")
     assert answer.status == 200
     assert answer.messages == [runtime.messages.text("id", "system.error", hotline="081339151776")]
+
+
+def test_trusted_proxy_hops_give_the_client_address(config, runtime):
+    from flask import request
+
+    from app import create_app
+
+    def client_address(hops: int) -> str:
+        config.TRUSTED_PROXY_HOPS = hops
+        app = create_app(config, runtime=runtime)
+        app.add_url_rule("/whoami", "whoami", lambda: request.remote_addr)
+        return app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"},
+                                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).get_data(as_text=True)
+
+    assert client_address(0) == "10.0.0.2"  # untrusted header ignored
+    assert client_address(1) == "203.0.113.7"
