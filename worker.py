@@ -11,6 +11,7 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
 from bot import jobs, redis_conn
+from bot.complaints import jobs as complaint_jobs
 from bot import runtime as runtime_module
 from config.settings import Config
 
@@ -23,6 +24,9 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     cron = CronScheduler(connection=rt.redis, name=f"loket-cron-{threading.get_native_id()}")
     interval = rt.config.SWEEP_INTERVAL
     cron.register(jobs.sweep, runtime_module.DEFAULT_QUEUE, interval=interval, job_timeout=max(interval, 30))
+    # Complaints answered and left silent for their working days are closed; a lost per-complaint job
+    # is caught here too.
+    cron.register(complaint_jobs.autoclose, runtime_module.DEFAULT_QUEUE, interval=3600, job_timeout=600)
 
     def loop() -> None:
         while not stop.is_set():

@@ -1,0 +1,87 @@
+"""SP4N-LAPOR!'s clocks in office working days: disposition, answer, automatic close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import as_utc
+from bot.complaints import model
+from bot.complaints.settings import Targets
+from bot.models.complaints import Complaint, ComplaintEvent
+from bot.offices import Office, OfficeDirectory
+from bot.workdays import Calendar
+
+DISPOSE, ANSWER = "dispose", "answer"
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    dispose_due: datetime  # passed to a unit by then (counted from receipt)
+    answer_due: datetime  # answered by then (from the disposition, or from the dispose deadline)
+    autoclose_due: datetime | None  # closed by the system then, if the citizen stays silent
+
+
+def deadlines(complaint: Complaint, office: Office, targets: Targets) -> Deadlines:
+    cal = Calendar.for_office(office)
+    received = as_utc(complaint.received_at)
+    dispose_due = cal.deadline(received, targets.dispose_days)
+    if complaint.assigned_at is not None:
+        answer_due = cal.deadline(as_utc(complaint.assigned_at), targets.answer_days)
+    else:
+        answer_due = cal.deadline(received, targets.dispose_days + targets.answer_days)
+    autoclose = None
+    if complaint.answered_at is not None:
+        autoclose = cal.deadline(as_utc(complaint.answered_at), targets.autoclose_days)
+    return Deadlines(dispose_due, answer_due, autoclose)
+
+
+def overdue(complaint: Complaint, office: Office, now: datetime, targets: Targets) -> tuple[str, ...]:
+    """Which clocks this complaint has run past: () when on time or already answered."""
+    due = deadlines(complaint, office, targets)
+    flags = []
+    if complaint.status in (model.RECEIVED, model.VERIFIED) and now >= due.dispose_due:
+        flags.append(DISPOSE)
+    if complaint.status in model.OPEN_STATUSES and now >= due.answer_due:
+        flags.append(ANSWER)
+    return tuple(flags)
+
+
+def overdue_complaints(session: Session, offices: OfficeDirectory, now: datetime, targets: Targets,
+                       office: str | None = None) -> list[tuple[Complaint, tuple[str, ...]]]:
+    """Open complaints past a target, oldest first (for the dashboard's queue)."""
+    query = select(Complaint).where(Complaint.status.in_(model.OPEN_STATUSES)).order_by(Complaint.received_at)
+    if office:
+        query = query.where(Complaint.office == office)
+    found = []
+    for complaint in session.scalars(query):
+        where = offices.get(complaint.office)
+        flags = overdue(complaint, where, now, targets) if where else ()
+        if flags:
+            found.append((complaint, flags))
+    return found
+
+
+def due_for_autoclose(session: Session, offices: OfficeDirectory, now: datetime, targets: Targets) -> list[Complaint]:
+    """Answered complaints whose silent period has passed (no citizen reply since the answer)."""
+    found = []
+    answered = session.scalars(select(Complaint).where(
+        Complaint.status.in_(model.ANSWERED_STATUSES), Complaint.answered_at.is_not(None)).order_by(Complaint.id))
+    for complaint in answered:
+        office = offices.get(complaint.office)
+        if office is None:
+            continue
+        due = deadlines(complaint, office, targets).autoclose_due
+        if due is not None and now >= due and not replied_since_answer(session, complaint):
+            found.append(complaint)
+    return found
+
+
+def replied_since_answer(session: Session, complaint: Complaint) -> bool:
+    """Whether the citizen answered back (e.g. "tidak puas …") after the complaint was answered."""
+    return session.scalar(select(ComplaintEvent.id).where(
+        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "citizen_reply",
+        ComplaintEvent.at >= complaint.answered_at).limit(1)) is not None

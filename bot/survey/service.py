@@ -1,0 +1,133 @@
+"""Survey invitations (opt-in, once per event, expiring) and responses saved answer by answer."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import skm
+from bot.clock import now as clock_now
+from bot.complaints import settings, text
+from bot.i18n import Messages
+from bot.models.survey import SurveyInvitation, SurveyResponse
+from bot.offices import Office
+from bot.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+EVENT_KINDS = ("checkout", "complaint", "inquiry")
+DEFAULT_TTL_HOURS = 72
+OFFERED, STARTED, COMPLETED = "offered", "started", "completed"
+PROFILE_FIELDS = ("gender", "age_band", "education", "occupation")
+
+
+def ttl(config: object | None = None) -> timedelta:
+    """SURVEY_INVITATION_TTL_HOURS: how long an invitation stays open (hours)."""
+    return timedelta(hours=settings.int_setting("SURVEY_INVITATION_TTL_HOURS", DEFAULT_TTL_HOURS, config))
+
+
+def offer_survey(session: Session, outbox: Outbox, office: Office, *, phone: str, event_kind: str, event_ref: str,
+                 lang: str = "id", now: datetime | None = None, msgs: Messages | None = None,
+                 conversation_id: int | None = None, config: object | None = None) -> SurveyInvitation | None:
+    """Invite the citizen once for this event; None when this event already had its invitation.
+
+    The invitation message is recorded in the outbox (its ids in `invitation.notice_ids`, to enqueue
+    after the caller's commit); it uses SURVEY_INVITE_CONTENT_SID outside the 24-hour window."""
+    if event_kind not in EVENT_KINDS:
+        raise ValueError(f"unknown survey event kind {event_kind!r}")
+    now = now or clock_now()
+    existing = session.scalar(select(SurveyInvitation.id).where(
+        SurveyInvitation.office == office.slug, SurveyInvitation.event_kind == event_kind,
+        SurveyInvitation.event_ref == event_ref))
+    if existing is not None:
+        return None
+    invitation = SurveyInvitation(office=office.slug, phone=phone, event_kind=event_kind, event_ref=event_ref,
+                                  status=OFFERED, created_at=now, expires_at=now + ttl(config), notice_ids=[])
+    try:
+        with session.begin_nested():
+            session.add(invitation)
+    except IntegrityError:  # the same event offered at the same moment elsewhere
+        return None
+    msgs = msgs or text.messages()
+    hours = int(ttl(config).total_seconds() // 3600)
+    body = text.render(msgs, lang, office, "survey.invite", hours=hours)
+    rows = outbox.record_notice(session, office=office, to=phone, body=body, kind="survey_invite",
+                                conversation_id=conversation_id,
+                                content_sid=settings.content_sid("survey_invite", config),
+                                content_variables={"1": office.name})
+    invitation.notice_ids = [r.id for r in rows]
+    session.flush()
+    return invitation
+
+
+def open_invitation(session: Session, office: str, phone: str, now: datetime | None = None) -> SurveyInvitation | None:
+    """The newest invitation still open for this citizen (offered or started, not expired)."""
+    now = now or clock_now()
+    return session.scalar(select(SurveyInvitation).where(
+        SurveyInvitation.office == office, SurveyInvitation.phone == phone,
+        SurveyInvitation.status.in_((OFFERED, STARTED)), SurveyInvitation.expires_at > now)
+        .order_by(SurveyInvitation.id.desc()).limit(1))
+
+
+def save(session: Session, invitation_id: int, *, answers: dict[str, int], profile: dict[str, str] | None = None,
+         suggestion: str | None = None, complete: bool = False, lang: str = "id",
+         now: datetime | None = None) -> SurveyResponse | None:
+    """Store the answers so far (the citizen may stop and resume); `complete` closes the invitation."""
+    now = now or clock_now()
+    invitation = session.get(SurveyInvitation, invitation_id)
+    if invitation is None or invitation.status == COMPLETED:
+        return None
+    response = session.scalar(select(SurveyResponse).where(SurveyResponse.invitation_id == invitation_id))
+    if response is None:
+        response = SurveyResponse(invitation_id=invitation_id, office=invitation.office,
+                                  event_kind=invitation.event_kind, lang=lang, answers={}, started_at=now)
+        session.add(response)
+    clean = {e: int(v) for e, v in answers.items() if e in skm.ELEMENTS and skm.MIN_SCORE <= int(v) <= skm.MAX_SCORE}
+    response.answers = {**(response.answers or {}), **clean}
+    for name, value in (profile or {}).items():
+        if name in PROFILE_FIELDS:
+            setattr(response, name, value)
+    if suggestion:
+        response.suggestion = suggestion[:2000]
+    invitation.status = STARTED
+    if complete and skm.is_complete(response.answers):
+        response.completed_at = now
+        invitation.status = COMPLETED
+    session.flush()
+    return response
+
+
+def progress(session: Session, invitation_id: int) -> dict[str, int]:
+    """Answers saved so far for this invitation ({} when none)."""
+    answers = session.scalar(select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id))
+    return dict(answers or {})
+
+
+@dataclass
+class IkmReport:
+    """What the dashboard's IKM page shows for one office and period."""
+
+    office: str
+    start: datetime
+    end: datetime
+    result: skm.IkmResult
+    by_event: dict[str, int] = field(default_factory=dict)
+    profile: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)
+
+
+def ikm_report(session: Session, office: str, start: datetime, end: datetime) -> IkmReport:
+    """NRR per element, IKM and its band over the responses completed in [start, end)."""
+    rows = list(session.scalars(select(SurveyResponse).where(
+        SurveyResponse.office == office, SurveyResponse.completed_at.is_not(None),
+        SurveyResponse.completed_at >= start, SurveyResponse.completed_at < end).order_by(SurveyResponse.id)))
+    result = skm.ikm([r.answers for r in rows])
+    profile = {name: dict(Counter(getattr(r, name) or "-" for r in rows)) for name in PROFILE_FIELDS}
+    return IkmReport(office, start, end, result, dict(Counter(r.event_kind for r in rows)), profile,
+                     [r.suggestion for r in rows if r.suggestion])

@@ -1,0 +1,178 @@
+"""The SKM survey on WhatsApp: invitation once per event, nine answers with corrections, stop and
+resume, the optional profile, and the IKM report over stored responses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from rq import Queue
+from sqlalchemy import select
+
+from bot import effects
+from bot import runtime as runtime_module
+from bot.models import Conversation, OutboundMessage
+from bot.models.survey import SurveyInvitation, SurveyResponse
+from bot.survey import service
+from flows.base import Effect
+from tests.support.whatsapp import CITIZEN
+from tests.test_skm import WORKED
+
+OFFICE = "kejari-klungkung"
+
+
+def offer(runtime, ref="VIS-1", kind="checkout", phone=CITIZEN) -> SurveyInvitation | None:
+    with runtime.db.session() as session:
+        invitation = service.offer_survey(session, runtime.outbox, runtime.offices.get(OFFICE), phone=phone,
+                                          event_kind=kind, event_ref=ref, msgs=runtime.messages,
+                                          config=runtime.config)
+        session.commit()
+    return invitation
+
+
+def converse(whatsapp, script):
+    for sent, expected, *absent in script:
+        answer = whatsapp.send(sent)
+        for fragment in expected:
+            assert fragment in answer.text, f"{sent!r}: {fragment!r} not in {answer.text!r}"
+        for fragment in absent[0] if absent else []:
+            assert fragment not in answer.text, f"{sent!r}: {fragment!r} unexpectedly in answer"
+
+
+def test_offered_once_per_event_with_an_invitation_message(runtime):
+    first = offer(runtime)
+    assert first is not None and offer(runtime) is None
+    assert offer(runtime, ref="KLK-2026-000001", kind="complaint") is not None
+    with runtime.db.session() as session:
+        invites = list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "survey_invite")))
+    assert len(invites) == 2 and "Balas *survei*" in invites[0].body and "72 jam" in invites[0].body
+    assert first.notice_ids == [invites[0].id]
+    with pytest.raises(ValueError):
+        offer(runtime, kind="birthday")
+
+
+def test_without_an_open_invitation_the_survey_is_explained(whatsapp, runtime, frozen_clock):
+    number = str([e.label_key for e in runtime.registry.menu_entries()].index("survey.menu_label") + 1)
+    whatsapp.send("halo")
+    answer = whatsapp.send(number)
+    assert "setelah kunjungan (check-out)" in answer.text and "Pertanyaan 1" not in answer.text
+    offer(runtime)
+    frozen_clock.advance(hours=73)  # the invitation expired (72 hours by default)
+    assert "Pertanyaan 1" not in whatsapp.send("survei").text
+
+
+def test_full_survey_with_correction_stop_and_resume(whatsapp, runtime):
+    whatsapp.send("halo")
+    invitation = offer(runtime)
+    converse(whatsapp, [
+        ("survei", ["*Survei Kepuasan Masyarakat", "*Pertanyaan 1 dari 9*", "*persyaratan*", "4. Sangat sesuai"]),
+        ("5", ["*1, 2, 3, atau 4*", "*Pertanyaan 1 dari 9*"]),
+        ("sangat bagus", ["*1, 2, 3, atau 4*", "*Pertanyaan 1 dari 9*"]),
+        ("4", ["*Pertanyaan 2 dari 9*", "*prosedur*"]),
+        ("3", ["*Pertanyaan 3 dari 9*"]),
+        ("stop", ["*Menu utama*"]),
+        ("survei", ["Selamat datang kembali", "2 dari 9", "*Pertanyaan 3 dari 9*", "*waktu*"]),
+        ("3", ["*biaya/tarif*", "4. Gratis"]),
+        ("4", ["Pertanyaan 5"]),
+        ("3", ["Pertanyaan 6"]),
+        ("3", ["Pertanyaan 7"]),
+        ("4", ["Pertanyaan 8", "*penanganan pengaduan, saran, dan masukan*"]),
+        ("2", ["Pertanyaan 9", "*sarana dan prasarana*"]),
+        ("3", ["*data responden*"]),
+        ("1", ["*Jenis kelamin*", "3. Lewati"]),
+        ("2", ["*Usia*"]),
+        ("3", ["*Pendidikan terakhir*"]),
+        ("lewati", ["*Pekerjaan*"]),
+        ("2", ["*saran atau masukan*"]),
+        ("Mohon sediakan ruang tunggu yang lebih sejuk.", ["Terima kasih atas kesediaan Anda"]),
+        ("survei", ["belum ada undangan survei"]),
+    ])
+    with runtime.db.session() as session:
+        response = session.scalars(select(SurveyResponse)).one()
+        status = session.get(SurveyInvitation, invitation.id).status
+    assert status == "completed" and response.completed_at is not None
+    assert response.answers == {"persyaratan": 4, "prosedur": 3, "waktu": 3, "biaya": 4, "produk": 3,
+                                "kompetensi": 3, "perilaku": 4, "pengaduan": 2, "sarana": 3}
+    assert (response.gender, response.age_band, response.education, response.occupation) == (
+        "female", "age30s", None, "private")
+    assert response.suggestion == "Mohon sediakan ruang tunggu yang lebih sejuk."
+
+
+def test_survey_in_english_and_skipping_the_profile(whatsapp, runtime):
+    whatsapp.send("english")
+    offer(runtime)
+    converse(whatsapp, [("survey", ["*Question 1 of 9*", "*requirements*"])])
+    for _ in range(9):
+        whatsapp.send("4")
+    converse(whatsapp, [("2", ["*suggestion or feedback*"]), ("skip", ["Thank you for taking the survey"])])
+    with runtime.db.session() as session:
+        response = session.scalars(select(SurveyResponse)).one()
+    assert response.suggestion is None and response.gender is None and response.lang == "en"
+
+
+def test_ikm_report_over_completed_responses(runtime, frozen_clock):
+    with runtime.db.session() as session:
+        for i, answers in enumerate(WORKED):
+            invitation = service.offer_survey(session, runtime.outbox, runtime.offices.get(OFFICE), phone=CITIZEN,
+                                              event_kind="checkout", event_ref=f"V{i}", msgs=runtime.messages)
+            service.save(session, invitation.id, answers=answers, profile={"gender": "male"}, complete=True)
+        partial = service.offer_survey(session, runtime.outbox, runtime.offices.get(OFFICE), phone=CITIZEN,
+                                       event_kind="inquiry", event_ref="P", msgs=runtime.messages)
+        service.save(session, partial.id, answers={"persyaratan": 1})
+        session.commit()
+        now = frozen_clock.now()
+        report = service.ikm_report(session, OFFICE, now - timedelta(days=1), now + timedelta(days=1))
+        empty = service.ikm_report(session, OFFICE, now + timedelta(days=1), now + timedelta(days=2))
+    assert report.result.respondents == 4
+    assert report.result.ikm_rounded == Decimal("79.86") and report.result.band.grade == "B"
+    assert report.by_event == {"checkout": 4} and report.profile["gender"] == {"male": 4}
+    assert empty.result.respondents == 0 and empty.result.band is None
+
+
+def test_survey_offer_effect_for_other_flows(runtime):
+    office = runtime.offices.get(OFFICE)
+    with runtime.db.session() as session:
+        conv = Conversation(office=OFFICE, phone=CITIZEN, state={}, version=1, lang="en")
+        session.add(conv)
+        session.flush()
+        committed = effects.record(session, runtime.outbox, [
+            Effect("survey.offer", {"event_kind": "inquiry", "event_ref": "svc-legalisir-2026-11-23"}),
+            Effect("survey.offer", {"event_kind": "inquiry", "event_ref": "svc-legalisir-2026-11-23"}),
+        ], office, conv)
+        session.commit()
+        rows = list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "survey_invite")))
+    assert len(rows) == 1 and committed.outbox_ids == [rows[0].id]
+    assert "Reply *survey*" in rows[0].body and rows[0].conversation_id == conv.id
+
+
+class TestOfferJob:
+    @pytest.fixture
+    def runtime(self, twilio_runtime):
+        return twilio_runtime
+
+    def test_job_offers_and_the_worker_sends_the_invitation(self, runtime, whatsapp, work, standin):
+        whatsapp.send("halo")
+        queue = Queue(runtime_module.DEFAULT_QUEUE, connection=runtime.redis)
+        queue.enqueue("bot.survey.jobs.offer", OFFICE, CITIZEN, "checkout", "VIS-42")
+        queue.enqueue("bot.survey.jobs.offer", OFFICE, CITIZEN, "checkout", "VIS-42")
+        work()
+        invites = [m for m in standin.messages if m.body and "Survei Kepuasan Masyarakat" in m.body]
+        assert len(invites) == 1 and invites[0].to == f"whatsapp:{CITIZEN}"
+        with runtime.db.session() as session:
+            invitation = session.scalars(select(SurveyInvitation)).one()
+        assert invitation.expires_at.replace(tzinfo=UTC) == datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_question_option_and_profile_choice_has_text(lang):
+    from bot import skm
+    from bot.i18n import Messages
+    from config.settings import CONFIG_DIR
+    from flows.survey import PROFILE_OPTIONS
+
+    messages = Messages(CONFIG_DIR)
+    keys = [f"survey.element.{e}.{part}" for e in skm.ELEMENTS for part in ("q", "a1", "a2", "a3", "a4")]
+    keys += [f"survey.profile.{name}.{code}" for name, codes in PROFILE_OPTIONS.values() for code in ("q", *codes)]
+    assert [k for k in keys if not messages.has(k)] == []
+    assert all(messages.text(lang, k, office="X") for k in keys)
