@@ -11,8 +11,8 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 
 from bot import jobs, redis_conn
-from bot.complaints import jobs as complaint_jobs
 from bot import runtime as runtime_module
+from bot.complaints import jobs as complaint_jobs
 from config.settings import Config
 
 logger = logging.getLogger("loket.worker")
