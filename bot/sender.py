@@ -69,14 +69,18 @@ class Sender:
         if row is None:
             logger.info("outbox %s: not claimable (already sent or being sent)", outbox_id)
             return "skipped"
-        if not row.content_sid and not self._window_open(row):
+        window_open = self._window_open(row)
+        if not row.content_sid and not window_open:
             self._finish(outbox_id, statuses.HELD, OUTSIDE_WINDOW,
                          "outside WhatsApp's 24-hour window and no template configured for this kind")
             logger.warning("outbox %s held: outside the 24-hour window", outbox_id)
             return statuses.HELD
+        # The full text inside the window; the approved template only where WhatsApp requires one.
+        template = bool(row.content_sid) and (not window_open or not row.body)
         message = OutgoingMessage(
             to=row.to_number, from_=row.from_number, body=row.body, media_urls=list(row.media_urls or ()),
-            content_sid=row.content_sid, content_variables=row.content_variables,
+            content_sid=row.content_sid if template else None,
+            content_variables=row.content_variables if template else None,
             status_callback=self.status_callback_url(outbox_id))
         if self.pacer is not None:
             self.pacer.wait_turn(row.from_number, media=bool(message.media_urls))

@@ -177,3 +177,18 @@ def test_send_test_command_queues_a_message_for_the_worker(runtime, standin, wor
     assert standin.count_to(CITIZEN) == 1
     assert "Pesan uji dari Loket" in standin.messages[0].body
 
+
+
+def test_a_notice_with_a_template_sends_its_full_text_inside_the_window(runtime, standin, work, whatsapp,
+                                                                        frozen_clock):
+    whatsapp.send("halo")
+    inside = notice(runtime, body="Jadwal Anda: Rabu 10.00 WITA.", content_sid="HX" + "2" * 32,
+                    content_variables={"1": "Rabu 10.00"})
+    work()
+    assert (standin.messages[-1].body, standin.messages[-1].content_sid) == ("Jadwal Anda: Rabu 10.00 WITA.", None)
+    frozen_clock.advance(hours=25)
+    notice(runtime, body="Jadwal Anda: Rabu 10.00 WITA.", content_sid="HX" + "2" * 32,
+           content_variables={"1": "Rabu 10.00"})
+    work()
+    assert standin.messages[-1].content_sid == "HX" + "2" * 32
+    assert row(runtime, inside).status == "queued"
