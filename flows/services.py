@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.catalog import Catalog, Service
-from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -56,6 +56,12 @@ def _waktu(service: Service) -> str:
     return "; ".join([service.waktu.text, *service.waktu.detail])
 
 
+def _survey_offer(ctx: Context, service: Service) -> Effect:
+    """An answered inquiry earns a survey invitation (opt-in), once per citizen, service and day."""
+    day = ctx.office.local(ctx.now).date().isoformat()
+    return Effect("survey.offer", {"event_kind": "inquiry", "event_ref": f"{ctx.conv.phone}:{service.id}:{day}"})
+
+
 def _bullets(items) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
 
@@ -92,7 +98,7 @@ def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
         if match.intent:
             ctx.data["svc"] = {"service": service.id}
             return Result(say=[*say(*_detail(ctx, service, match.intent)), *say(ctx.t("services.card_hint"))],
-                          goto=Step.CARD, prompt=False)
+                          goto=Step.CARD, prompt=False, effects=[_survey_offer(ctx, service)])
         return _open_card(ctx, service)
     if match.hits:
         ctx.data["svc"] = {"choices": [h.key for h in match.hits], "intent": match.intent}
@@ -263,7 +269,7 @@ def checklist(ctx: Context) -> Result:
         unit = _unit_name(_catalog(ctx), service.unit)
         summary = [ctx.t("services.check_missing", name=service.name) + "\n" + missing,
                    ctx.t("services.check_ask", unit=unit, contact=_contact(service))]
-    return Result(say=say(*summary), goto=Step.CARD)
+    return Result(say=say(*summary), goto=Step.CARD, effects=[_survey_offer(ctx, service)])
 
 
 # -- choosing among search results --------------------------------------------------------------
@@ -286,6 +292,6 @@ def pick(ctx: Context) -> Result:
     ctx.data["svc"] = {"service": service.id}
     if intent:
         return Result(say=[*say(*_detail(ctx, service, intent)), *say(ctx.t("services.card_hint"))],
-                      goto=Step.CARD, prompt=False)
+                      goto=Step.CARD, prompt=False, effects=[_survey_offer(ctx, service)])
     return Result(goto=Step.CARD)
 

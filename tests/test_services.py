@@ -167,3 +167,17 @@ def test_questions_about_the_office_get_the_office_information(whatsapp, questio
 def test_service_questions_are_not_mistaken_for_office_questions(whatsapp):
     whatsapp.send("halo", office="setda-klungkung")
     assert "*Persyaratan" in whatsapp.send("syarat peliputan", office="setda-klungkung").text
+
+
+def test_an_answered_inquiry_offers_the_survey_once(whatsapp, runtime):
+    from sqlalchemy import select
+
+    from bot.models.survey import SurveyInvitation
+
+    whatsapp.send("halo", office="setda-klungkung")
+    whatsapp.send("berapa biaya bantuan hukum?", office="setda-klungkung")
+    whatsapp.send("menu", office="setda-klungkung")
+    whatsapp.send("biaya bantuan hukum", office="setda-klungkung")  # the same inquiry again today
+    with runtime.db.session() as session:
+        invitations = session.scalars(select(SurveyInvitation)).all()
+    assert [(i.event_kind, i.event_ref.split(":")[1]) for i in invitations] == [("inquiry", "bantuan-hukum")]
