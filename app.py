@@ -52,10 +52,11 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
     runtime_module.install(rt)
     app.extensions["loket"] = rt
 
-    from handlers import dashboard, health, twilio_webhooks
+    from handlers import dashboard, health, media, twilio_webhooks
 
     app.register_blueprint(twilio_webhooks.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(media.bp)  # visit QR images at signed URLs, for Twilio to fetch
     # Dashboard: Flask-Login, CSRF on every form, session cookie flags, /dashboard and / blueprints.
     dashboard.init_app(app, config)
     dashboard.csrf.exempt(twilio_webhooks.bp)  # Twilio signs its webhooks instead (X-Twilio-Signature)

@@ -13,6 +13,7 @@ from rq.cron import CronScheduler
 from bot import jobs, redis_conn
 from bot import runtime as runtime_module
 from bot.complaints import jobs as complaint_jobs
+from bot.visits import jobs as visit_jobs
 from config.settings import Config
 
 logger = logging.getLogger("loket.worker")
@@ -27,6 +28,8 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     # Complaints answered and left silent for their working days are closed; a lost per-complaint job
     # is caught here too.
     cron.register(complaint_jobs.autoclose, runtime_module.DEFAULT_QUEUE, interval=3600, job_timeout=600)
+    # Visits, photos and consent records past their retention (the consent notice promises it).
+    cron.register(visit_jobs.purge_expired, runtime_module.DEFAULT_QUEUE, interval=24 * 3600, job_timeout=1800)
 
     def loop() -> None:
         while not stop.is_set():

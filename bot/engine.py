@@ -65,7 +65,8 @@ class Engine:
             # Read conv.lang at call time, so text after "english" comes out in English.
             return self.messages.text(conv.lang, key, **{"office": office.name, **values})
 
-        services = {**self.services, "menu_entries": self.registry.menu_entries(), "is_greeting": is_greeting}
+        services = {**self.services, "menu_entries": self.registry.menu_entries(), "is_greeting": is_greeting,
+                    "flows": self.registry.flows}
         return Context(text=text, conv=conv, office=office, now=now, t=t, has_media=has_media, services=services)
 
     def _intercepted(self, ctx: Context) -> Result | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.catalog import Catalog, Service
+from flows import visit
 from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
 
 
@@ -48,7 +49,7 @@ def _unit_name(catalog: Catalog, slug: str) -> str:
 
 
 def _visit_offered(ctx: Context) -> bool:
-    return "visit_start" in ctx.services
+    return "visit" in ctx.services["flows"]
 
 
 def _waktu(service: Service) -> str:
@@ -232,7 +233,7 @@ def card(ctx: Context) -> Result:
         _state(ctx).update(check=0, missing=[])
         return Result(goto=Step.CHECKLIST)
     if choice == 7:
-        return ctx.services["visit_start"](ctx, service)
+        return visit.begin_for_service(ctx, service.name)
     return answer_question(ctx, fallback=True) if text and not text.isdigit() else Result(understood=False)
 
 

@@ -1,0 +1,197 @@
+"""RQ jobs of the guest book: plain functions of ids, each safe to run twice.
+
+- download_photo: fetch a guest's WhatsApp photo (HTTP Basic auth, Twilio's redirect to its CDN,
+  a 404 for a moment after the webhook is retried later), check type and size, store it.
+- host_followup: SOP 000 step 6, the desk makes sure the host read the notice: a reminder to the
+  host, then an escalation to the desk officers, unless the host answered meanwhile.
+- purge_expired: the retention the consent notice promises.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from sqlalchemy import delete, select, update
+
+from bot import runtime as runtime_module
+from bot import statuses
+from bot.clock import now
+from bot.models import OutboundMessage
+from bot.models.visits import Consent, Visit, VisitEvent, VisitPhoto
+from bot.visits import records, settings
+from bot.visits.employees import load_staff
+from bot.visits.notices import Notices
+
+logger = logging.getLogger(__name__)
+
+
+class MediaNotReady(Exception):
+    """Twilio answered 404 (or 5xx) for media that should exist: try again later."""
+
+
+def _twilio_host(config) -> str:
+    return urlsplit(getattr(config, "TWILIO_API_URL", "") or "https://api.twilio.com").netloc
+
+
+def _fetch(config, url: str) -> requests.Response:
+    """GET with Basic auth (account SID + token), following Twilio's redirect to the CDN.
+
+    Credentials go only to Twilio's API host: requests drops them when a redirect changes host."""
+    if urlsplit(url).netloc != _twilio_host(config):
+        raise PermissionError("media URL is not on Twilio's API host")
+    auth = (config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN) if config.TWILIO_ACCOUNT_SID else None
+    response = requests.get(url, auth=auth, timeout=settings.MEDIA_HTTP_TIMEOUT, allow_redirects=True, stream=True)
+    if response.status_code == 404 or response.status_code >= 500:
+        raise MediaNotReady(str(response.status_code))
+    response.raise_for_status()
+    return response
+
+
+def _read_limited(response: requests.Response, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _finish_photo(rt, photo_id: int, **values) -> None:
+    with rt.db.session() as session:
+        session.execute(update(VisitPhoto).where(VisitPhoto.id == photo_id).values(updated_at=now(), **values))
+        session.commit()
+
+
+def download_photo(photo_id: int, attempt: int = 0) -> str:
+    """Returns the photo's status; a transient failure schedules the next attempt (MEDIA_RETRY_DELAYS)."""
+    rt = runtime_module.current()
+    config = rt.config
+    with rt.db.session() as session:
+        photo = session.get(VisitPhoto, photo_id)
+        if photo is None or photo.status != "pending":
+            return photo.status if photo else "missing"
+        url, office = photo.source_url, photo.office
+    try:
+        response = _fetch(config, url)
+    except MediaNotReady as exc:
+        delays = settings.media_retry_delays(config)
+        if attempt < len(delays):
+            _finish_photo(rt, photo_id, attempts=attempt + 1, error=f"not ready ({exc})")
+            queue = rt.queue()
+            if delays[attempt] > 0:
+                queue.enqueue_in(timedelta(seconds=delays[attempt]), download_photo, photo_id, attempt + 1)
+            else:
+                queue.enqueue(download_photo, photo_id, attempt + 1)
+            return "retrying"
+        _finish_photo(rt, photo_id, status="failed", attempts=attempt + 1, error="media never became available")
+        return "failed"
+    except (requests.RequestException, PermissionError) as exc:
+        logger.warning("photo %s: download failed: %s", photo_id, type(exc).__name__)
+        _finish_photo(rt, photo_id, status="failed", attempts=attempt + 1, error=type(exc).__name__)
+        return "failed"
+    content_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    suffix = settings.PHOTO_TYPES.get(content_type)
+    if suffix is None:
+        _finish_photo(rt, photo_id, status="rejected", attempts=attempt + 1, error=f"type {content_type[:40]}")
+        return "rejected"
+    content = _read_limited(response, settings.PHOTO_MAX_BYTES)
+    if content is None:
+        _finish_photo(rt, photo_id, status="rejected", attempts=attempt + 1, error="larger than 5 MB")
+        return "rejected"
+    relative = Path(office) / now().strftime("%Y/%m") / f"{secrets.token_hex(16)}{suffix}"
+    target = settings.media_dir(config) / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target.write_bytes(content)
+    target.chmod(0o600)
+    _finish_photo(rt, photo_id, status="stored", attempts=attempt + 1, path=str(relative), size=len(content),
+                  content_type=content_type, error=None)
+    return "stored"
+
+
+def _notice_status(session, outbox_id: int | None) -> str:
+    if outbox_id is None:
+        return "none"
+    status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == outbox_id))
+    if status == "read":
+        return "read"
+    if status == "delivered":
+        return "delivered"
+    if status in statuses.FAILURES:
+        return "failed"
+    return "sent"
+
+
+def host_followup(visit_id: int, notice_round: int, stage: str) -> str:
+    """stage "remind": the host has not answered → a reminder (says whether the notice was read).
+    stage "escalate": still no answer → the desk officers are told (SOP 000 step 6)."""
+    rt = runtime_module.current()
+    with rt.db.session() as session:
+        visit = session.get(Visit, visit_id)
+        if visit is None or visit.status != records.AWAITING_HOST or visit.notice_round != notice_round:
+            return "answered"
+        office = rt.offices.get(visit.office)
+        staff = load_staff(settings.config_dir(rt.config), office)
+        notices = Notices(rt.config, office, now(), rt.db)
+        unit_name = next((u.name for u in office.units if u.slug == visit.unit), None)
+        data = records.as_dict(visit, unit_name)
+        status = _notice_status(session, visit.host_notice_outbox_id)
+        if stage == "remind":
+            specs = [notices.host_reminder(data, visit.host_phone, read=status == "read")] if visit.host_phone else []
+            kind = "host_reminded"
+        else:
+            specs = notices.desk_notices(data, staff, "escalation", status)
+            visit.escalated_at = now()
+            kind = "escalated"
+        ids = []
+        for spec in specs:
+            rows = rt.outbox.record_notice(session, office=office, to=spec["to"], body=spec["body"],
+                                           kind=spec["kind"], content_sid=spec["content_sid"],
+                                           content_variables=spec["content_variables"])
+            ids += [r.id for r in rows]
+        session.add(VisitEvent(visit_id=visit.id, kind=kind, actor="system",
+                               detail={"notice": status, "messages": len(specs)}, at=now()))
+        session.commit()
+    rt.outbox.enqueue(ids)
+    if not specs:
+        logger.warning("visit %s: %s with nobody to send to (no numbers in the employees file)", visit_id, stage)
+    return kind
+
+
+def purge_expired(days: int | None = None) -> int:
+    """Delete visits (and their photos, events) and consent records older than the retention period."""
+    rt = runtime_module.current()
+    keep = days if days is not None else settings.retention_days(rt.config)
+    cutoff = now() - timedelta(days=keep)
+    removed = 0
+    with rt.db.session() as session:
+        old = list(session.scalars(select(Visit).where(Visit.scheduled_at < cutoff)))
+        for visit in old:
+            if visit.photo is not None and visit.photo.path:
+                (settings.media_dir(rt.config) / visit.photo.path).unlink(missing_ok=True)
+            session.execute(delete(VisitEvent).where(VisitEvent.visit_id == visit.id))
+            photo_id = visit.photo_id
+            session.delete(visit)
+            session.flush()
+            if photo_id is not None:
+                session.execute(delete(VisitPhoto).where(VisitPhoto.id == photo_id))
+            removed += 1
+        # Photos of registrations never finished are kept one day only.
+        abandoned = now() - timedelta(days=1)
+        stale_photos = list(session.scalars(select(VisitPhoto).where(VisitPhoto.created_at < abandoned)))
+        for photo in stale_photos:
+            if session.scalar(select(Visit.id).where(Visit.photo_id == photo.id)) is None:
+                if photo.path:
+                    (settings.media_dir(rt.config) / photo.path).unlink(missing_ok=True)
+                session.delete(photo)
+        used = select(Visit.consent_id).where(Visit.consent_id.is_not(None))
+        session.execute(delete(Consent).where(Consent.at < cutoff, Consent.id.not_in(used)))
+        session.commit()
+    logger.info("guest book: %s visits older than %s days purged", removed, keep)
+    return removed
+

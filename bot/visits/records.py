@@ -1,0 +1,80 @@
+"""Reads of the guest book for flows and jobs (flows never write: they return effects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import as_utc
+from bot.models.visits import Visit
+from bot.visits.security import new_code
+
+AWAITING_HOST = "awaiting_host"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+PROPOSED = "proposed"
+CANCELLED = "cancelled"
+# Visits the citizen may still see, change or cancel.
+OPEN = (AWAITING_HOST, ACCEPTED, PROPOSED)
+
+
+def as_dict(visit: Visit, unit_name: str | None = None) -> dict:
+    """What notices and summaries need (JSON-friendly except the datetimes)."""
+    return {"id": visit.id, "code": visit.code, "name": visit.name, "id_type": visit.id_type,
+            "id_masked": visit.id_masked, "purpose": visit.purpose, "host_name": visit.host_name,
+            "host_phone": visit.host_phone, "unit": visit.unit, "unit_name": unit_name or visit.unit,
+            "scheduled_at": as_utc(visit.scheduled_at), "status": visit.status,
+            "proposed_at": as_utc(visit.proposed_at) if visit.proposed_at else None,
+            "citizen_phone": visit.citizen_phone, "citizen_lang": visit.citizen_lang,
+            "host_reason": visit.host_reason}
+
+
+def pending_for_host(session: Session, office: str, number: str) -> list[Visit]:
+    """Visits waiting for this employee's answer, oldest first."""
+    return list(session.scalars(select(Visit).where(
+        Visit.office == office, Visit.host_phone == number, Visit.status == AWAITING_HOST).order_by(Visit.id)))
+
+
+def open_for_citizen(session: Session, office: str, number: str, now: datetime) -> list[Visit]:
+    """The citizen's visits still ahead (or proposed), soonest first."""
+    rows = session.scalars(select(Visit).where(
+        Visit.office == office, Visit.citizen_phone == number, Visit.status.in_(OPEN)).order_by(Visit.scheduled_at))
+    return [v for v in rows if v.status == PROPOSED or as_utc(v.scheduled_at) > now]
+
+
+def proposed_for_citizen(session: Session, office: str, number: str) -> list[Visit]:
+    return list(session.scalars(select(Visit).where(
+        Visit.office == office, Visit.citizen_phone == number, Visit.status == PROPOSED).order_by(Visit.id)))
+
+
+def code_in_use(session: Session, office: str, code: str) -> bool:
+    return session.scalar(select(Visit.id).where(Visit.office == office, Visit.code == code)) is not None
+
+
+def free_code(session: Session, office: str) -> str:
+    """A visit code not used by this office yet (25^6 ≈ 244 million codes: a retry is rare)."""
+    for _ in range(20):
+        code = new_code()
+        if not code_in_use(session, office, code):
+            return code
+    raise RuntimeError("no free visit code after 20 tries")
+
+
+def sync_employees(session: Session, office: str, staff) -> int:
+    """Upsert every employee and desk officer of an office's file into `employees` (for the dashboard);
+    visits also create their host's row on demand. Returns the number of rows written."""
+    from bot.models.visits import Employee
+
+    existing = {e.key: e for e in session.scalars(select(Employee).where(Employee.office == office))}
+    count = 0
+    for role, people in (("host", staff.employees), ("desk", staff.desk_officers)):
+        for person in people:
+            row = existing.get(person.key) or Employee(office=office, key=person.key)
+            row.name, row.title, row.unit, row.whatsapp, row.role = (person.name, person.title, person.unit,
+                                                                      person.whatsapp, role)
+            session.add(row)
+            count += 1
+    session.flush()
+    return count
