@@ -3,39 +3,15 @@ transcripts, and a citizen's XSS attempt shown as text, never run."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
+from tests.support import browser
 from tests.support.dashboard import PASSWORD, make_user
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
+server, browser_page = browser.server, browser.browser_page  # the shared fixtures
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
-
-
-@pytest.fixture
-def server(app):
-    # "localhost" is a secure context for chromium, so the Secure session cookie is kept over http.
-    httpd = make_server("localhost", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://localhost:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
 
 
 def _sign_in(page, base: str, username: str, password: str = PASSWORD) -> None:

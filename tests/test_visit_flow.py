@@ -280,3 +280,31 @@ def test_a_visit_for_a_service_starts_from_its_card_and_skips_the_purpose(whatsa
     whatsapp.send("1")
     [visit] = visits(runtime)
     assert visit.purpose == "Pelayanan Terpadu Satu Pintu (PTSP) Klungkung"
+
+
+def test_the_nik_never_reaches_a_log_line(whatsapp, runtime, standin, work, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    register(whatsapp, runtime, standin)
+    work()
+    assert NIK not in caplog.text
+    assert caplog.records  # the run did log, so the assertion above could have failed
+
+
+def test_the_same_words_mean_each_offices_own_time(whatsapp, runtime, standin):
+    """Klungkung is WITA (UTC+8), Kapuas WIB (UTC+7): "besok jam 10" is an hour apart in UTC."""
+    register(whatsapp, runtime, standin)  # Klungkung, host by title
+    office = "kejari-kapuas"
+    for answer in ("halo", menu_number(runtime), "1", "Made Wirawan", "1", NIK):
+        whatsapp.send(answer, office=office)
+    url = standin.add_media(b"\xff\xd8\xff\xe0fakejpeg", "image/jpeg")
+    whatsapp.send("", office=office, media=((url, "image/jpeg"),))
+    whatsapp.send("Menanyakan perkembangan laporan", office=office)
+    assert "bagian/seksi" in whatsapp.send("tidak tahu", office=office).text  # no name: choose a unit
+    assert "(waktu WIB)" in whatsapp.send("3", office=office).text
+    whatsapp.send("besok jam 10", office=office)
+    assert "Kunjungan Anda sudah terdaftar" in whatsapp.send("1", office=office).text
+    klungkung, kapuas = visits(runtime)
+    assert (klungkung.office, kapuas.office) == ("kejari-klungkung", "kejari-kapuas")
+    assert klungkung.scheduled_at.hour == 2 and kapuas.scheduled_at.hour == 3  # both 10.00 local, stored UTC

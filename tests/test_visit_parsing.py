@@ -235,3 +235,13 @@ def test_codes_use_the_unambiguous_alphabet():
     codes = {security.new_code() for _ in range(200)}
     assert len(codes) == 200
     assert all(len(c) == 6 and not set(c) & set("0O1IL5S2Z8B") for c in codes)
+
+
+def test_nyepi_is_not_an_office_day():
+    """Hari Suci Nyepi (the holidays package calls it "Day of Silence"): 8 March 2027."""
+    before = datetime(2027, 2, 22, 2, 0, tzinfo=UTC)
+    moment = parsing.parse_when("8 maret 2027 jam 10", before, KLUNGKUNG)
+    with pytest.raises(parsing.Invalid) as caught:
+        parsing.check_when(moment, before, KLUNGKUNG, 60)
+    assert caught.value.reason == "when_holiday"
+    parsing.check_when(parsing.parse_when("9 maret 2027 jam 10", before, KLUNGKUNG), before, KLUNGKUNG, 60)

@@ -1,5 +1,5 @@
 """The dashboard's pages; importing this package registers them on handlers.dashboard.bp."""
 
-from handlers.dashboard.views import audit_log, auth, common, home, transcripts, users
+from handlers.dashboard.views import audit_log, auth, catalog, common, home, inbox, transcripts, users
 
-__all__ = ["audit_log", "auth", "common", "home", "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "common", "home", "inbox", "transcripts", "users"]
