@@ -24,7 +24,7 @@ class SurveyInvitation(Base):
     office: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
     event_kind: Mapped[str] = mapped_column(String(32))  # "checkout", "complaint", "inquiry"
-    event_ref: Mapped[str] = mapped_column(String(64))  # visit code, ticket number, service slug + date
+    event_ref: Mapped[str] = mapped_column(String(128))  # visit id, ticket number, phone:service:date
     status: Mapped[str] = mapped_column(String(16), default="offered")  # offered, started, completed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

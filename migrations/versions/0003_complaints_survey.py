@@ -98,7 +98,7 @@ def upgrade() -> None:
         sa.Column("office", sa.String(length=64), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=False),
         sa.Column("event_kind", sa.String(length=32), nullable=False),
-        sa.Column("event_ref", sa.String(length=64), nullable=False),
+        sa.Column("event_ref", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
