@@ -67,19 +67,21 @@ class Load:
 
     def deliver(self, form: dict, rng: random.Random) -> None:
         """Like Twilio with connection overrides: a failed request is retried, same MessageSid."""
-        for attempt in range(8):
+        last = "no attempt"
+        for attempt in range(12):
             port = self.ports[(attempt + rng.randrange(2)) % len(self.ports)]
             try:
                 status, xml = self.post(port, form)
                 if status == 200:
                     parse_twiml(xml)
                     return
-            except (urllib.error.URLError, OSError):
-                pass
+                last = f"HTTP {status}"
+            except (urllib.error.URLError, OSError) as exc:
+                last = repr(exc)
             with self.lock:
                 self.retries += 1
-            time.sleep(0.3 * (attempt + 1))  # the retrying client's own back-off
-        raise AssertionError(f"{form['MessageSid']} never answered")
+            time.sleep(min(0.5 * (attempt + 1), 3))  # the retrying client's own back-off
+        raise AssertionError(f"{form['MessageSid']} never answered: {last}")
 
     def citizen(self, index: int) -> None:
         rng = random.Random(index)
