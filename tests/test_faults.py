@@ -55,7 +55,15 @@ class Load:
         self.retries = 0
         self.duplicates = 0
         self.progress = 0
+        self.errors: list[str] = []
         self.lock = threading.Lock()
+
+    def run_citizen(self, index: int) -> None:
+        try:
+            self.citizen(index)
+        except Exception as exc:  # surfaced by the test at once, not as a vague timeout later
+            with self.lock:
+                self.errors.append(f"citizen {index}: {exc}")
 
     def post(self, port: int, form: dict) -> tuple[int, str]:
         data = urllib.parse.urlencode(form).encode()
@@ -146,7 +154,7 @@ def test_faults_lose_and_duplicate_nothing(cluster_env, tmp_path):
         rt = runtime_module.build(config)
         load = Load(cluster.web_ports)
         try:
-            citizens = [threading.Thread(target=load.citizen, args=(i,)) for i in range(CITIZENS)]
+            citizens = [threading.Thread(target=load.run_citizen, args=(i,)) for i in range(CITIZENS)]
             for thread in citizens:
                 thread.start()
             total = sum(len(SCRIPTS[list(SCRIPTS)[i % len(SCRIPTS)]]) for i in range(CITIZENS))
@@ -165,7 +173,8 @@ def test_faults_lose_and_duplicate_nothing(cluster_env, tmp_path):
                 rt.outbox.enqueue(ids)
 
             def at(share: float) -> None:
-                wait_for(lambda: load.progress >= share * total, 300, f"{share:.0%} of the load")
+                wait_for(lambda: load.errors or load.progress >= share * total, 300, f"{share:.0%} of the load")
+                assert not load.errors, load.errors
 
             wait_for(lambda: load.progress >= CITIZENS, 120, "every citizen's first message")
             notices()
@@ -183,6 +192,7 @@ def test_faults_lose_and_duplicate_nothing(cluster_env, tmp_path):
             standin.stop_failing()
             for thread in citizens:
                 thread.join(timeout=300)
+            assert not load.errors, load.errors
             # The system settles on its own: the sweeper re-enqueues what Redis lost, retries finish.
 
             def settled() -> bool:
