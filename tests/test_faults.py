@@ -31,7 +31,8 @@ from tests.support.cluster import Cluster, RedisServer, wait_for
 from tests.support.twilio_standin import TwilioStandIn, post_form
 from tests.support.whatsapp import parse_twiml
 
-pytestmark = pytest.mark.slow
+# Real processes on a shared 2-core machine: more than the suite's default 120 s when it is busy.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 CITIZENS = int(os.environ.get("LOKET_FAULT_CITIZENS", "60"))
 NOTICES = int(os.environ.get("LOKET_FAULT_NOTICES", "200"))

@@ -1,5 +1,16 @@
 """The dashboard's pages; importing this package registers them on handlers.dashboard.bp."""
 
-from handlers.dashboard.views import audit_log, auth, catalog, common, home, inbox, transcripts, users
+from handlers.dashboard.views import (
+    audit_log,
+    auth,
+    catalog,
+    common,
+    complaints,
+    home,
+    inbox,
+    survey,
+    transcripts,
+    users,
+)
 
-__all__ = ["audit_log", "auth", "catalog", "common", "home", "inbox", "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "home", "inbox", "survey", "transcripts", "users"]

@@ -1,0 +1,292 @@
+"""Complaints (pengaduan) on the dashboard: the queue per office with overdue flags in working days,
+the detail page with the events timeline, and the handling steps (bot.complaints.service).
+
+Complaint handlers (and admins) act; desk officers read, never the reporter's identity. A
+confidential reporter is shown only to the roles with "complaints.identity"; an anonymous one to
+nobody (bot.complaints.service.reporter_view). Attachments are Twilio's media URLs, linked only on
+this signed-in page (Twilio asks for its own credentials; nothing is proxied or made public).
+After each step the citizen's notice goes out through the outbox (`service.dispatch`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from bot import clock
+from bot.complaints import model, service, settings
+from bot.complaints.deadlines import Deadlines, deadlines, overdue
+from bot.complaints.text import unit_name
+from bot.dashboard import audit as audit_log
+from bot.dashboard.roles import Role, grant
+from bot.models.complaints import Complaint
+from bot.offices import Office
+from bot.workdays import Calendar
+from handlers.dashboard import NAV, NavItem, access, bp
+
+VIEW = "complaints"                   # the queue and the detail page
+ACT = "complaints.act"                # transitions, notes, the SP4N-LAPOR! route
+IDENTITY = "complaints.identity"      # a confidential reporter's name and number
+QUEUE_LIMIT = 500
+NOTE_MAX = 2000
+
+grant(VIEW, Role.HANDLER, Role.DESK)
+grant(ACT, Role.HANDLER)
+grant(IDENTITY, Role.HANDLER)
+NAV.append(NavItem("dashboard.complaints", "nav.complaints", VIEW, order=20))
+
+
+def tx(key: str, **values: Any) -> str:
+    """A complaints-page string in the current language (config/messages/dashboard_complaints)."""
+    return access.runtime().messages.text(access.lang(), f"complaints_page.{key}", **values)
+
+
+def category_label(category: str) -> str:
+    return access.runtime().messages.text(access.lang(), f"complaint.category.{category}")
+
+
+def status_name(status: str) -> str:
+    return access.runtime().messages.text(access.lang(), f"complaint.status.{status}")
+
+
+class TransitionForm(FlaskForm):
+    to_status = HiddenField(validators=[InputRequired()])
+    unit = SelectField(choices=[], validate_choice=False, validators=[Optional()])
+    reason = TextAreaField(validators=[Optional(), Length(max=NOTE_MAX)])
+    public_note = TextAreaField(validators=[Optional(), Length(max=NOTE_MAX)])
+    note = TextAreaField(validators=[Optional(), Length(max=NOTE_MAX)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(validators=[InputRequired(), Length(max=NOTE_MAX)])
+    public = BooleanField()
+
+
+class LaporForm(FlaskForm):
+    lapor_ref = StringField(validators=[Optional(), Length(max=64)])
+
+
+@dataclass(frozen=True)
+class Row:
+    complaint: Complaint
+    age_days: int
+    flags: tuple[str, ...]
+    due: Deadlines | None
+
+
+def _targets() -> settings.Targets:
+    return settings.Targets.from_settings(access.runtime().config)
+
+
+def _office(slug: str) -> Office:
+    office = access.runtime().offices.get(slug)
+    if office is None:
+        abort(404)
+    return office
+
+
+def age_in_workdays(complaint: Complaint, office: Office, moment: datetime) -> int:
+    """Working days since receipt (0 on the day it came in); stops counting once it is answered."""
+    cal = Calendar.for_office(office)
+    until = complaint.answered_at or complaint.closed_at or moment
+    received = cal.local_date(clock.as_utc(complaint.received_at))
+    return cal.workdays_between(received, cal.local_date(clock.as_utc(until)))
+
+
+def _row(complaint: Complaint, moment: datetime, targets: settings.Targets) -> Row:
+    office = access.runtime().offices.get(complaint.office)
+    if office is None:
+        return Row(complaint, 0, (), None)
+    return Row(complaint, age_in_workdays(complaint, office, moment), overdue(complaint, office, moment, targets),
+               deadlines(complaint, office, targets))
+
+
+@bp.get("/complaints")
+@access.require(VIEW)
+def complaints():
+    status = request.args.get("status", "open")
+    category = request.args.get("category", "")
+    only_overdue = request.args.get("overdue") == "1"
+    query = select(Complaint).where(Complaint.office.in_(access.office_slugs()))
+    if status == "open":
+        query = query.where(Complaint.status.in_(model.OPEN_STATUSES))
+    elif status in model.STATUSES:
+        query = query.where(Complaint.status == status)
+    else:
+        status = ""
+    if category in model.CATEGORIES:
+        query = query.where(Complaint.category == category)
+    else:
+        category = ""
+    moment, targets = clock.now(), _targets()
+    with access.runtime().db.session() as s:
+        found = list(s.scalars(query.order_by(Complaint.received_at, Complaint.id).limit(QUEUE_LIMIT)))
+    rows = [_row(c, moment, targets) for c in found]
+    if only_overdue:
+        rows = [r for r in rows if r.flags]
+    offices = access.office_slugs()
+    access.audit(audit_log.VIEW, "complaint_queue", None, offices[0] if len(offices) == 1 else None,
+                 detail={"status": status, "category": category, "overdue": only_overdue, "results": len(rows)})
+    return render_template("dashboard/complaints.html", tx=tx, rows=rows, status=status, category=category,
+                           only_overdue=only_overdue, statuses=model.STATUSES, categories=model.CATEGORIES,
+                           category_label=category_label, status_name=status_name, targets=targets,
+                           unit_name=lambda slug, code: unit_name(_office(slug), code) or code or "")
+
+
+def _load(complaint_id: int) -> Complaint:
+    with access.runtime().db.session() as s:
+        complaint = s.scalar(select(Complaint).where(Complaint.id == complaint_id).options(
+            selectinload(Complaint.events), selectinload(Complaint.attachments)))
+    if complaint is None:
+        abort(404)
+    access.check_office(complaint.office)
+    return complaint
+
+
+def reporter_for_viewer(complaint: Complaint) -> dict[str, str | None]:
+    """What this viewer may see of the reporter: handlers per reporter_view; others no identity at all."""
+    if access.can(IDENTITY):
+        return service.reporter_view(complaint, True)
+    seen = service.reporter_view(complaint, False)
+    if seen["identity"] == "open":
+        return {"name": None, "phone": None, "identity": "withheld"}
+    return seen if seen["identity"] == "anonymous" else {"name": None, "phone": None, "identity": seen["identity"]}
+
+
+def _transition_form(office: Office, complaint: Complaint) -> TransitionForm:
+    form = TransitionForm()
+    form.unit.choices = [(u.slug, u.name) for u in office.units]
+    if complaint.subject_unit and not form.unit.data:
+        form.unit.data = complaint.subject_unit
+    return form
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@access.require(VIEW)
+def complaint_detail(complaint_id: int):
+    complaint = _load(complaint_id)
+    office = _office(complaint.office)
+    moment, targets = clock.now(), _targets()
+    row = _row(complaint, moment, targets)
+    reporter = reporter_for_viewer(complaint)
+    access.audit(audit_log.VIEW, "complaint", complaint.id, complaint.office,
+                 detail={"ticket": complaint.ticket, "identity": reporter["identity"],
+                         "identity_shown": bool(reporter["name"] or reporter["phone"])})
+    return render_template(
+        "dashboard/complaint.html", tx=tx, c=complaint, row=row, office=office, reporter=reporter,
+        events=complaint.events, attachments=complaint.attachments, may_act=access.can(ACT),
+        next_statuses=model.TRANSITIONS.get(complaint.status, ()), transition_form=_transition_form(office, complaint),
+        note_form=NoteForm(formdata=None), lapor_form=LaporForm(formdata=None), category_label=category_label,
+        status_name=status_name, unit_label=lambda code: unit_name(office, code) or code or "", note_max=NOTE_MAX)
+
+
+def _back(complaint_id: int):
+    return redirect(url_for("dashboard.complaint_detail", complaint_id=complaint_id))
+
+
+def _actor() -> str:
+    member = access.user()
+    return f"{member.display_name} ({member.username})"[:120]
+
+
+def _apply(complaint_id: int, step, action: str, detail: dict[str, Any]) -> bool:
+    """Run one service step in a transaction with its audit entry; after the commit, send the notices."""
+    rt = access.runtime()
+    with rt.db.session() as s:
+        complaint = s.get(Complaint, complaint_id)
+        if complaint is None:
+            abort(404)
+        access.check_office(complaint.office)
+        office = _office(complaint.office)
+        try:
+            done = step(s, rt.outbox, office, complaint)
+        except model.InvalidTransition:
+            s.rollback()
+            return False
+        audit_log.record(s, actor=access.user(), action=action, subject_type="complaint", subject_id=complaint.id,
+                         office=complaint.office, ip=access.client_ip(),
+                         detail={"ticket": complaint.ticket, **detail, "outbox": list(done.outbox_ids)})
+        s.commit()
+    service.dispatch(rt.outbox, done)
+    return True
+
+
+@bp.post("/complaints/<int:complaint_id>/transition")
+@access.require(ACT)
+def complaint_transition(complaint_id: int):
+    complaint = _load(complaint_id)
+    office = _office(complaint.office)
+    form = _transition_form(office, complaint)
+    if not form.validate_on_submit():
+        flash(tx("error.form"), "error")
+        return _back(complaint_id)
+    to_status = form.to_status.data or ""
+    if to_status not in model.TRANSITIONS.get(complaint.status, ()):
+        flash(tx("error.step", status=status_name(complaint.status)), "error")
+        return _back(complaint_id)
+    if to_status == model.REJECTED and not (form.reason.data or "").strip():
+        flash(tx("error.reason"), "error")
+        return _back(complaint_id)
+    if to_status == model.ASSIGNED and unit_name(office, form.unit.data) is None:
+        flash(tx("error.unit"), "error")
+        return _back(complaint_id)
+    rt = access.runtime()
+
+    def step(s, outbox, where, record):
+        return service.transition(
+            s, outbox, where, record, to_status, actor=_actor(), note=(form.note.data or "").strip() or None,
+            public_note=(form.public_note.data or "").strip() or None,
+            unit=form.unit.data if to_status == model.ASSIGNED else None,
+            reason=(form.reason.data or "").strip() or None, msgs=rt.messages, config=rt.config)
+
+    if _apply(complaint_id, step, "complaint_transition", {"from": complaint.status, "to": to_status}):
+        flash(tx("done.transition", ticket=complaint.ticket, status=status_name(to_status)), "success")
+    else:
+        flash(tx("error.step", status=status_name(complaint.status)), "error")
+    return _back(complaint_id)
+
+
+@bp.post("/complaints/<int:complaint_id>/note")
+@access.require(ACT)
+def complaint_note(complaint_id: int):
+    complaint = _load(complaint_id)
+    form = NoteForm()
+    if not form.validate_on_submit() or not (form.note.data or "").strip():
+        flash(tx("error.note", max=NOTE_MAX), "error")
+        return _back(complaint_id)
+    rt, public = access.runtime(), bool(form.public.data)
+
+    def step(s, outbox, where, record):
+        return service.add_note(s, outbox, where, record, actor=_actor(), note=form.note.data.strip(), public=public,
+                                msgs=rt.messages, config=rt.config)
+
+    _apply(complaint_id, step, "complaint_note", {"public": public})
+    flash(tx("done.public_note" if public else "done.note", ticket=complaint.ticket), "success")
+    return _back(complaint_id)
+
+
+@bp.post("/complaints/<int:complaint_id>/lapor")
+@access.require(ACT)
+def complaint_lapor(complaint_id: int):
+    complaint = _load(complaint_id)
+    form = LaporForm()
+    if not form.validate_on_submit():
+        flash(tx("error.form"), "error")
+        return _back(complaint_id)
+    rt, reference = access.runtime(), (form.lapor_ref.data or "").strip() or None
+
+    def step(s, outbox, where, record):
+        return service.refer_to_lapor(s, outbox, where, record, actor=_actor(), lapor_ref=reference,
+                                      msgs=rt.messages, config=rt.config)
+
+    _apply(complaint_id, step, "complaint_lapor", {"lapor_ref": reference})
+    flash(tx("done.lapor", ticket=complaint.ticket), "success")
+    return _back(complaint_id)
