@@ -39,3 +39,28 @@ def test_any_form_gets_an_answer_never_a_server_error(whatsapp, form, keep_sid):
         # Empty only while an officer has the conversation (two misunderstood messages hand it over).
         assert all(0 < units(m) <= 1600 for m in messages)
         assert "Traceback" not in "".join(messages)
+
+
+MARKUP = ["<script>alert(1)</script>", '<img src=x onerror="alert(2)">', "<a href='javascript:alert(3)'>x</a>",
+          "</textarea><svg onload=alert(4)>"]
+TEMPLATE = "{{ 7*7 }}{% raw %}"
+
+
+def test_hostile_text_stays_text_in_the_dashboard(whatsapp, app, runtime):
+    from sqlalchemy import select
+
+    from bot.models import Conversation
+    from tests.support.dashboard import signed_in
+
+    for i, payload in enumerate([*MARKUP, TEMPLATE]):
+        whatsapp.send(payload, from_=f"+628122000{i:04d}", profile=payload)
+    admin = signed_in(app, runtime, "admin.fuzz", "admin", office=None)
+    with runtime.db.session() as session:
+        ids = session.scalars(select(Conversation.id)).all()
+    pages = [admin.get("/dashboard/transcripts").get_data(as_text=True)]
+    pages += [admin.get(f"/dashboard/transcripts/{i}").get_data(as_text=True) for i in ids]
+    html = "\n".join(pages)
+    for payload in MARKUP:
+        assert payload not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, as text
+    assert TEMPLATE in html  # shown as typed, never evaluated as a template
