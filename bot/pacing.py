@@ -21,10 +21,15 @@ return slot - now
 """
 
 
+# Pace at this share of the sender's limit: the network's jitter must not push a second over it
+# (pacing exactly at the limit, a burst of 1,000 got 75 sends refused with 63018 in the tests).
+HEADROOM = 0.9
+
+
 class Pacer:
     def __init__(self, connection: redis.Redis, text_per_second: float, media_per_second: float):
-        self.text_gap = 1_000_000 / text_per_second if text_per_second > 0 else 0
-        self.media_gap = 1_000_000 / media_per_second if media_per_second > 0 else 0
+        self.text_gap = 1_000_000 / (text_per_second * HEADROOM) if text_per_second > 0 else 0
+        self.media_gap = 1_000_000 / (media_per_second * HEADROOM) if media_per_second > 0 else 0
         self._reserve = connection.register_script(_RESERVE)
 
     def reserve(self, sender: str, media: bool) -> float:

@@ -27,6 +27,7 @@ import random
 import re
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -322,6 +323,8 @@ class TwilioStandIn:
         self._ratio: tuple[float, _Fault, random.Random] | None = None
         self._delays: deque[float] = deque()
         self._delivery_faults: deque[tuple[str, int]] = deque()
+        self._sender_rate: float | None = None
+        self._sent_times: dict[str, deque[float]] = {}
         self._windows: dict[str, bool] = {}
         self._media: dict[str, _Media] = {}
         self._cdn: dict[str, _Media] = {}
@@ -400,6 +403,28 @@ class TwilioStandIn:
             raise ValueError(f"status must be one of {sorted(FAILED_STATUSES)}")
         with self._lock:
             self._delivery_faults.extend([(status, error_code)] * n)
+
+    def sender_rate_limit(self, per_second: float | None) -> None:
+        """Like WhatsApp's per-sender throughput: sends beyond `per_second` within any second from one
+        sender are accepted by REST, then fail with 63018 in their status callback (None: no limit)."""
+        with self._lock:
+            self._sender_rate = per_second
+            self._sent_times.clear()
+
+    def rate_limited(self) -> int:
+        """Messages failed with 63018 so far (by the sender rate limit or fail_delivery_next)."""
+        with self._lock:
+            return sum(1 for m in self._messages if any(e.error_code == 63018 for e in m.lifecycle))
+
+    def _over_sender_rate(self, sender: str) -> bool:
+        if self._sender_rate is None:
+            return False
+        now = time.monotonic()
+        recent = self._sent_times.setdefault(sender, deque())
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        recent.append(now)
+        return len(recent) > self._sender_rate
 
     def stop_failing(self) -> None:
         """Drop every injected fault and delay still waiting to happen."""
@@ -720,6 +745,8 @@ class TwilioStandIn:
         elif self._delivery_faults:
             status, code = self._delivery_faults.popleft()
             lifecycle = (StatusEvent(sid, status, code),)
+        elif self._over_sender_rate(from_):
+            lifecycle = (StatusEvent(sid, "failed", 63018),)
         else:
             lifecycle = tuple(StatusEvent(sid, status) for status in ("sent", "delivered", "read"))
         return SentMessage(
