@@ -44,6 +44,8 @@ class Config:
     # The URL Twilio calls and signs, e.g. https://loket.example.go.id (no trailing slash).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     PORT = _int("PORT", 5000)
+    # Largest request body (bytes): a visitor's photo (5 MB) and its form; refused before it is read.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
     # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, the safe default).
     TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
 

@@ -78,7 +78,8 @@ class VisitPhoto(Base):
 
 class Visit(Base):
     """One pre-registered visit. Status: awaiting_host → accepted | declined | proposed (the host
-    suggested another time; the citizen accepts or refuses) | cancelled; later checked_in/out."""
+    suggested another time; the citizen accepts or refuses) | cancelled. The desk's check-in and
+    check-out are recorded in their own columns (checked_in_at, checked_out_at), not in `status`."""
 
     __tablename__ = "visits"
     __table_args__ = (UniqueConstraint("office", "code", name="uq_visit_office_code"),
@@ -112,6 +113,19 @@ class Visit(Base):
     reminder_outbox_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The desk (SOP 000 steps 3-4 and 8): arrival, badge and locker, the identity card handed in
+    # (type and the last 4 digits read from it) and given back, departure. The host's answer keeps
+    # `status`; the desk's stage is these timestamps, so a late host answer still lands.
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_by: Mapped[str | None] = mapped_column(String(64))  # dashboard username
+    badge_number: Mapped[str | None] = mapped_column(String(32))
+    locker_key: Mapped[str | None] = mapped_column(String(32))
+    id_held_type: Mapped[str | None] = mapped_column(String(8))
+    id_held_last4: Mapped[str | None] = mapped_column(String(4))
+    id_returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_out_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
 

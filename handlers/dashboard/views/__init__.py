@@ -6,6 +6,7 @@ from handlers.dashboard.views import (
     catalog,
     common,
     complaints,
+    guestbook,
     home,
     inbox,
     survey,
@@ -13,4 +14,5 @@ from handlers.dashboard.views import (
     users,
 )
 
-__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "home", "inbox", "survey", "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "guestbook", "home", "inbox", "survey",
+           "transcripts", "users"]

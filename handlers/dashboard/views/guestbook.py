@@ -1,0 +1,313 @@
+"""Buku Tamu: today's guest book per office for the PTSP desk (SOP 000 steps 3-10).
+
+Check-in by visit code (typed, or a QR scanner typing into the code field), walk-in guests, check-out
+with the survey, the hosts who have not answered (call or remind), the guest's photo behind login,
+and the CSV export. The work is done in bot/dashboard/guestbook.py; every page showing or changing
+personal data is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from bot import clock
+from bot.dashboard import audit as audit_log
+from bot.dashboard import guestbook as desk
+from bot.dashboard.roles import Role, grant
+from bot.models.visits import Visit
+from bot.offices import Office
+from bot.visits import security, settings
+from bot.visits.employees import load_staff
+from handlers.dashboard import NAV, NavItem, access, bp
+from handlers.dashboard.forms import ActionForm
+
+PERMISSION = "guestbook"
+EXPORT_MAX_DAYS = 366
+
+grant(PERMISSION, Role.DESK)
+NAV.append(NavItem("dashboard.guestbook", "nav.guestbook", PERMISSION, order=15))
+
+
+def gx(key: str, **values: Any) -> str:
+    """A guest book string in the current language (config/messages/dashboard_guestbook/<lang>.yaml)."""
+    return access.runtime().messages.text(access.lang(), f"guestbook.{key}", **values)
+
+
+def _error(exc: desk.DeskError) -> None:
+    flash(gx(f"errors.{exc.reason}", **exc.values), "error")
+
+
+# -- forms -----------------------------------------------------------------------------------------
+class CodeForm(FlaskForm):
+    code = StringField(validators=[InputRequired(), Length(max=64)])
+
+
+class CheckInForm(FlaskForm):
+    badge = StringField(validators=[InputRequired(), Length(max=desk.TOKEN_MAX)])
+    locker = StringField(validators=[Optional(), Length(max=desk.TOKEN_MAX)])
+    id_type = SelectField(choices=[])
+    id_last4 = StringField(validators=[InputRequired(), Length(min=4, max=4)])
+
+
+class CheckOutForm(FlaskForm):
+    id_returned = BooleanField()
+
+
+class WalkInForm(FlaskForm):
+    consent = BooleanField()
+    name = StringField(validators=[InputRequired(), Length(max=100)])
+    id_type = SelectField(choices=[])
+    id_number = StringField(validators=[InputRequired(), Length(max=40)])
+    phone = StringField(validators=[Optional(), Length(max=32)])
+    photo = FileField()
+    purpose = TextAreaField(validators=[InputRequired(), Length(max=desk.PURPOSE_MAX)])
+    host = SelectField(choices=[])
+    badge = StringField(validators=[InputRequired(), Length(max=desk.TOKEN_MAX)])
+    locker = StringField(validators=[Optional(), Length(max=desk.TOKEN_MAX)])
+
+
+class ExportForm(FlaskForm):
+    """GET: nothing changes, so no CSRF token in the URL."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(validators=[InputRequired()])
+    date_to = DateField(validators=[InputRequired()])
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _offices() -> list[Office]:
+    rt = access.runtime()
+    return [o for o in (rt.offices.get(slug) for slug in access.office_slugs()) if o is not None]
+
+
+def _id_choices(office: Office) -> list[tuple[str, str]]:
+    staff = load_staff(settings.config_dir(access.runtime().config), office)
+    return [(kind, gx(f"id_types.{kind}")) for kind in staff.id_types]
+
+
+def _load(visit_id: int) -> Visit:
+    with access.runtime().db.session() as s:
+        visit = s.get(Visit, visit_id)
+        if visit is None:
+            abort(404)
+        access.check_office(visit.office)
+        s.expunge(visit)
+        return visit
+
+
+def _office_of(visit: Visit) -> Office:
+    office = access.runtime().offices.get(visit.office)
+    if office is None:
+        abort(404)
+    return office
+
+
+def _back(visit_id: int):
+    return redirect(url_for("dashboard.guestbook_visit", visit_id=visit_id))
+
+
+def _answer(visit: Visit) -> str:
+    return gx(f"answer.{visit.host_answer}") if visit.host_answer else gx("answer.none")
+
+
+def _helpers() -> dict[str, Any]:
+    return {"gx": gx, "answer_label": _answer, "mask_phone": desk.mask_phone}
+
+
+# -- pages -----------------------------------------------------------------------------------------
+@bp.get("/guestbook")
+@access.require(PERMISSION)
+def guestbook():
+    moment = clock.now()
+    offices = _offices()
+    with access.runtime().db.session() as s:
+        books = [desk.today(s, office, moment) for office in offices]
+        escalated = desk.escalations(s, [o.slug for o in offices])
+        s.expunge_all()
+    shown = sum(len(b.expected) + len(b.waiting) + len(b.with_host) + len(b.done) for b in books)
+    access.audit(audit_log.VIEW, "guestbook", None, offices[0].slug if len(offices) == 1 else None,
+                 detail={"results": shown, "escalations": len(escalated)})
+    today_local = {o.slug: o.local(moment).date() for o in offices}
+    first = min(today_local.values()) if today_local else moment.date()
+    export = ExportForm(formdata=None, date_from=first, date_to=first)
+    return render_template("dashboard/guestbook.html", books=books, escalated=escalated, today_local=today_local,
+                           code_form=CodeForm(), action_form=ActionForm(), export_form=export, **_helpers())
+
+
+@bp.post("/guestbook/find")
+@access.require(PERMISSION)
+def guestbook_find():
+    form = CodeForm()
+    if not form.validate_on_submit():
+        flash(gx("errors.code_format", length=security.CODE_LENGTH), "error")
+        return redirect(url_for("dashboard.guestbook"))
+    try:
+        with access.runtime().db.session() as s:
+            found = desk.find_by_code(s, access.office_slugs(), form.code.data or "")
+            ids = [v.id for v in found]
+    except desk.DeskError as exc:
+        _error(exc)
+        return redirect(url_for("dashboard.guestbook"))
+    if not ids:
+        flash(gx("errors.code_not_found"), "error")
+        return redirect(url_for("dashboard.guestbook"))
+    if len(ids) > 1:
+        flash(gx("errors.code_ambiguous"), "error")
+        return redirect(url_for("dashboard.guestbook"))
+    return _back(ids[0])
+
+
+@bp.get("/guestbook/visit/<int:visit_id>")
+@access.require(PERMISSION)
+def guestbook_visit(visit_id: int):
+    visit = _load(visit_id)
+    office = _office_of(visit)
+    with access.runtime().db.session() as s:
+        history = desk.events(s, visit.id)
+        messages = desk.host_messages(s, visit, history)
+        s.expunge_all()
+    access.audit(audit_log.VIEW, "visit", visit.id, visit.office)
+    checkin = CheckInForm(formdata=None, id_type=visit.id_type)
+    checkin.id_type.choices = _id_choices(office)
+    return render_template("dashboard/guestbook_visit.html", visit=visit, office=office, history=history,
+                           host_messages=messages,
+                           checkin_form=checkin, checkout_form=CheckOutForm(formdata=None),
+                           action_form=ActionForm(), **_helpers())
+
+
+@bp.post("/guestbook/visit/<int:visit_id>/check-in")
+@access.require(PERMISSION)
+def guestbook_check_in(visit_id: int):
+    visit = _load(visit_id)
+    form = CheckInForm()
+    form.id_type.choices = _id_choices(_office_of(visit))
+    if not form.validate_on_submit():
+        flash(gx("errors.form"), "error")
+        return _back(visit_id)
+    try:
+        ids = desk.check_in(access.runtime(), visit_id, username=access.user().username, badge=form.badge.data,
+                            locker=form.locker.data, id_type=form.id_type.data or "", id_last4=form.id_last4.data)
+    except desk.DeskError as exc:
+        _error(exc)
+        return _back(visit_id)
+    access.audit("check_in", "visit", visit_id, visit.office, detail={"outbox": ids})
+    flash(gx("checkin.done" if ids else "checkin.done_no_host", code=visit.code), "success")
+    return _back(visit_id)
+
+
+@bp.post("/guestbook/visit/<int:visit_id>/check-out")
+@access.require(PERMISSION)
+def guestbook_check_out(visit_id: int):
+    visit = _load(visit_id)
+    form = CheckOutForm()
+    if not form.validate_on_submit():
+        flash(gx("errors.form"), "error")
+        return _back(visit_id)
+    try:
+        ids = desk.check_out(access.runtime(), visit_id, username=access.user().username,
+                             id_returned=bool(form.id_returned.data))
+    except desk.DeskError as exc:
+        _error(exc)
+        return _back(visit_id)
+    access.audit("check_out", "visit", visit_id, visit.office, detail={"survey_outbox": ids})
+    flash(gx("checkout.done_survey" if ids else "checkout.done", code=visit.code), "success")
+    return redirect(url_for("dashboard.guestbook"))
+
+
+@bp.post("/guestbook/visit/<int:visit_id>/remind")
+@access.require(PERMISSION)
+def guestbook_remind(visit_id: int):
+    visit = _load(visit_id)
+    target = request.form.get("back") == "list"
+    if ActionForm().validate_on_submit():
+        try:
+            ids = desk.remind_host(access.runtime(), visit_id, username=access.user().username)
+        except desk.DeskError as exc:
+            _error(exc)
+        else:
+            access.audit("remind_host", "visit", visit_id, visit.office, detail={"outbox": ids})
+            flash(gx("escalations.reminded", code=visit.code), "success")
+    return redirect(url_for("dashboard.guestbook")) if target else _back(visit_id)
+
+
+@bp.get("/guestbook/visit/<int:visit_id>/photo")
+@access.require(PERMISSION)
+def guestbook_photo(visit_id: int):
+    visit = _load(visit_id)
+    with access.runtime().db.session() as s:
+        fresh = s.get(Visit, visit_id)
+        found = desk.photo_file(access.runtime(), fresh) if fresh is not None else None
+    if found is None:
+        abort(404)
+    path, content_type = found
+    access.audit(audit_log.VIEW, "visit_photo", visit_id, visit.office)
+    response = Response(path.read_bytes(), mimetype=content_type)
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.route("/guestbook/walk-in", methods=["GET", "POST"])
+@access.require(PERMISSION)
+def guestbook_walk_in():
+    office = access.selected_office()
+    if office is None:
+        flash(gx("walkin.choose_office"), "info")
+        return redirect(url_for("dashboard.guestbook"))
+    staff = load_staff(settings.config_dir(access.runtime().config), office)
+    form = WalkInForm()
+    form.id_type.choices = _id_choices(office)
+    form.host.choices = [("", "–")] + [(e.key, f"{e.name} ({e.title})" if e.title else e.name)
+                                       for e in staff.employees]
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(gx("errors.form"), "error")
+        else:
+            upload = form.photo.data
+            photo = desk.Photo(upload.read(settings.PHOTO_MAX_BYTES + 1), upload.mimetype or "") if upload else None
+            entry = desk.WalkIn(consent=bool(form.consent.data), name=form.name.data or "",
+                                id_type=form.id_type.data or "", id_number=form.id_number.data or "",
+                                purpose=form.purpose.data or "", host_key=form.host.data or "",
+                                badge=form.badge.data, locker=form.locker.data, phone=form.phone.data,
+                                lang=access.lang())
+            try:
+                visit_id = desk.walk_in(access.runtime(), office, entry, photo, username=access.user().username)
+            except desk.DeskError as exc:
+                _error(exc)
+            else:
+                access.audit(audit_log.CREATE, "visit", visit_id, office.slug, detail={"walk_in": True})
+                with access.runtime().db.session() as s:
+                    code = s.get(Visit, visit_id).code  # type: ignore[union-attr]
+                flash(gx("walkin.done", code=code), "success")
+                return _back(visit_id)
+    form.id_number.data = ""  # never echo an identity number back into the page
+    return render_template("dashboard/guestbook_walkin.html", form=form, office=office,
+                           days=settings.retention_days(access.runtime().config), **_helpers())
+
+
+@bp.get("/guestbook/export.csv")
+@access.require(PERMISSION)
+def guestbook_export():
+    form = ExportForm(request.args)
+    if not form.validate() or form.date_to.data < form.date_from.data \
+            or form.date_to.data - form.date_from.data > timedelta(days=EXPORT_MAX_DAYS - 1):
+        flash(gx("export.invalid"), "error")
+        return redirect(url_for("dashboard.guestbook"))
+    offices = _offices()
+    with access.runtime().db.session() as s:
+        text, count = desk.export_csv(s, offices, form.date_from.data, form.date_to.data)
+    access.audit("export", "guestbook", None, offices[0].slug if len(offices) == 1 else None,
+                 detail={"from": form.date_from.data.isoformat(), "to": form.date_to.data.isoformat(),
+                         "rows": count})
+    name = f"buku-tamu_{form.date_from.data.isoformat()}_{form.date_to.data.isoformat()}.csv"
+    response = Response("\ufeff" + text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
