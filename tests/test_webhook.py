@@ -138,3 +138,10 @@ def test_trusted_proxy_hops_give_the_client_address(config, runtime):
 
     assert client_address(0) == "10.0.0.2"  # untrusted header ignored
     assert client_address(1) == "203.0.113.7"
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(whatsapp, runtime):
+    form = whatsapp.form("x" * (9 * 1024 * 1024))
+    response = whatsapp.post("/twilio/whatsapp", form)
+    assert response.status_code == 413
+    assert count(runtime, InboundMessage) == 0
