@@ -256,6 +256,15 @@ def test_attachments_are_links_on_the_signed_in_page_only(app, runtime, whatsapp
     assert f'href="{MEDIA}" rel="noopener noreferrer"' in page and "image/jpeg" in page
 
 
+def test_a_confidential_reporter_is_hidden_even_from_admins(app, runtime):
+    confidential = file(runtime, reporter_name="Ni Made Ayu", confidential=True)
+    open_ = file(runtime, phone="+6281234500003", reporter_name="Wayan Sudra")
+    admin = signed_in(app, runtime, "admin1", "admin", None)
+    page = admin.get(f"/dashboard/complaints/{confidential}").get_data(as_text=True)
+    assert "Ni Made Ayu" not in page and CITIZEN not in page and 'data-identity="confidential"' in page
+    assert "Wayan Sudra" in admin.get(f"/dashboard/complaints/{open_}").get_data(as_text=True)
+
+
 def test_pages_in_english(app, runtime):
     complaint_id = file(runtime, reporter_name="Ni Made Ayu", confidential=True)
     member = signed_in(app, runtime, "handler1", "handler", OFFICE)

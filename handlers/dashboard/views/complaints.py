@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -152,7 +153,11 @@ def _load(complaint_id: int) -> Complaint:
 
 
 def reporter_for_viewer(complaint: Complaint) -> dict[str, str | None]:
-    """What this viewer may see of the reporter: handlers per reporter_view; others no identity at all."""
+    """What this viewer may see of the reporter: handlers per reporter_view; others no identity at all.
+    A confidential reporter is for the complaint handlers alone, not even admins, who otherwise hold
+    every permission (issue #7: "hidden from everyone but the complaint handlers")."""
+    if complaint.confidential and not complaint.anonymous and current_user.role != Role.HANDLER:
+        return {"name": None, "phone": None, "identity": "confidential"}
     if access.can(IDENTITY):
         return service.reporter_view(complaint, True)
     seen = service.reporter_view(complaint, False)
