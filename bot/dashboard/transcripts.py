@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
 from bot.models import Conversation, InboundMessage, OutboundMessage
+from bot.models.complaints import Complaint
+from bot.models.visits import Visit
 from bot.offices import Office
 
 PER_PAGE = 25
@@ -82,7 +84,15 @@ def _text_clause(text: str) -> ColumnElement[bool]:
     pattern = _like(text)
     named = exists().where(InboundMessage.conversation_id == Conversation.id,
                            func.lower(InboundMessage.profile_name).like(pattern, escape="\\"))
-    return or_(func.lower(Conversation.profile_name).like(pattern, escape="\\"), named)
+    key = text.strip().upper()
+    # A visit code or a ticket finds the conversation of the number behind it. Not for confidential
+    # or anonymous complaints: that would tie the reporter's number to the ticket for every role.
+    visit = exists().where(Visit.code == key, Visit.office == Conversation.office,
+                           Visit.citizen_phone == Conversation.phone)
+    ticket = exists().where(Complaint.ticket == key, Complaint.office == Conversation.office,
+                            Complaint.phone == Conversation.phone, Complaint.confidential.is_(False),
+                            Complaint.anonymous.is_(False))
+    return or_(func.lower(Conversation.profile_name).like(pattern, escape="\\"), named, visit, ticket)
 
 
 def _bounds(office: Office, first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
