@@ -28,6 +28,8 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     # Complaints answered and left silent for their working days are closed; a lost per-complaint job
     # is caught here too.
     cron.register(complaint_jobs.autoclose, runtime_module.DEFAULT_QUEUE, interval=3600, job_timeout=600)
+    # An edited employees file (config/employees/) reaches the directory (bot/visits/directory.py).
+    cron.register(visit_jobs.sync_employees, runtime_module.DEFAULT_QUEUE, interval=60, job_timeout=60)
     # Visits, photos and consent records past their retention (the consent notice promises it).
     cron.register(visit_jobs.purge_expired, runtime_module.DEFAULT_QUEUE, interval=24 * 3600, job_timeout=1800)
 

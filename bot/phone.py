@@ -11,8 +11,9 @@ class InvalidNumber(ValueError):
     pass
 
 
-def normalize(raw: str, region: str = "ID") -> str:
-    """Return E.164 (`+6281339151776`) or raise InvalidNumber."""
+def normalize(raw: str, region: str = "ID", strict: bool = False) -> str:
+    """Return E.164 (`+6281339151776`) or raise InvalidNumber. Lenient by default (whatever Twilio sends
+    us is a number); `strict` for a number staff type in, which must exist in the numbering plan."""
     text = (raw or "").strip()
     if text.lower().startswith(WHATSAPP_PREFIX):
         text = text[len(WHATSAPP_PREFIX):]
@@ -22,6 +23,8 @@ def normalize(raw: str, region: str = "ID") -> str:
         raise InvalidNumber(str(exc)) from exc
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidNumber("not a possible number")
+    if strict and not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber("not a valid number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

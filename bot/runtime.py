@@ -24,6 +24,7 @@ from bot.pacing import Pacer
 from bot.sender import Sender
 from bot.store import ConversationStore
 from bot.transports import ConsoleTransport, Transport, TwilioTransport
+from bot.visits.directory import Directory
 from flows.registry import FlowRegistry, default_registry
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,10 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     messages = Messages(config.CONFIG_DIR)
     registry = registry or default_registry()
     # What flows may use besides their Context: read-only lookups through these (no Flask, no Redis).
-    services = {"db": db, "config": config, "offices": offices, "catalogs": Catalogs(config.CONFIG_DIR)}
+    directory = Directory(db, config.CONFIG_DIR)
+    directory.sync_all(offices)
+    services = {"db": db, "config": config, "offices": offices, "catalogs": Catalogs(config.CONFIG_DIR),
+                "directory": directory}
     engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, services)
     store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
     outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from bot.models.visits import Visit
 from bot.visits import effects as _effects  # noqa: F401  (registers the visit.* effect kinds)
 from bot.visits import parsing, records, settings
-from bot.visits.employees import Staff, load_staff, match
+from bot.visits.employees import Staff, match
 from bot.visits.notices import Notices
 from bot.visits.security import normal_code
 from bot.visits.settings import to_utc
@@ -35,7 +35,7 @@ KEY = "_host"
 
 
 def _staff(ctx: Context) -> Staff:
-    return load_staff(settings.config_dir(ctx.services["config"]), ctx.office)
+    return ctx.services["directory"].staff(ctx.office)
 
 
 def _notices(ctx: Context) -> Notices:

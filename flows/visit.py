@@ -19,7 +19,7 @@ from bot.models import InboundMessage
 from bot.models.visits import Visit
 from bot.visits import effects as _effects  # noqa: F401  (registers the visit.* effect kinds)
 from bot.visits import parsing, records, security, settings
-from bot.visits.employees import Employee, Staff, load_staff, match
+from bot.visits.employees import Employee, Staff, match
 from bot.visits.notices import Notices
 from bot.visits.settings import to_utc
 from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
@@ -68,7 +68,7 @@ def begin_for_service(ctx: Context, service_name: str) -> Result:
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _staff(ctx: Context) -> Staff:
-    return load_staff(settings.config_dir(ctx.services["config"]), ctx.office)
+    return ctx.services["directory"].staff(ctx.office)
 
 
 def _notices(ctx: Context) -> Notices:

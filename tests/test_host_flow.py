@@ -291,16 +291,13 @@ def test_outcome_is_told_in_the_citizens_language(whatsapp, runtime, standin):
     assert "We are sorry" in told.body and "(sedang sidang)" in told.body
 
 
-def test_employee_rows_are_synced_from_the_file(runtime, config):
+def test_employee_rows_are_synced_from_the_file(runtime):
     from bot.models.visits import Employee
-    from bot.visits.employees import load_staff
-    from bot.visits.records import sync_employees
 
     office = runtime.offices.get("kejari-klungkung")
-    staff = load_staff(config.CONFIG_DIR, office)
+    staff = runtime.engine.services["directory"].staff(office)
+    assert [e.key for e in staff.desk_officers] == ["ptsp-1"] and staff.get("kajari").whatsapp == KAJARI
     with runtime.db.session() as session:
-        assert sync_employees(session, office.slug, staff) == 6
-        assert sync_employees(session, office.slug, staff) == 6  # idempotent
-        session.commit()
-        rows = {e.key: e for e in session.scalars(select(Employee))}
+        rows = {e.key: e for e in session.scalars(select(Employee).where(Employee.office == office.slug))}
     assert len(rows) == 6 and rows["ptsp-1"].role == "desk" and rows["kajari"].whatsapp == KAJARI
+    assert all(row.managed_by == "file" and row.active for row in rows.values())

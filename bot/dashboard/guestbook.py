@@ -31,7 +31,6 @@ from bot.offices import Office
 from bot.survey.service import offer_survey
 from bot.visits import parsing, records, security, settings
 from bot.visits.effects import FOLLOWUP_JOB
-from bot.visits.employees import load_staff
 from bot.visits.notices import HOST_LANG, Notices
 from bot.visits.templates import template_for
 
@@ -209,7 +208,7 @@ def check_in(rt, visit_id: int, *, username: str, badge: str | None, locker: str
             raise DeskError("not_open")
         badge_number = _token(badge, "badge", required=True)
         locker_key = _token(locker, "locker", required=False)
-        staff = load_staff(settings.config_dir(rt.config), office)
+        staff = rt.engine.services["directory"].staff(office)
         if id_type not in staff.id_types:
             raise DeskError("id_type")
         last4 = _last4(id_last4)
@@ -277,14 +276,8 @@ class WalkIn:
     lang: str = "id"
 
 
-def _employee_row(session: Session, office: Office, person) -> Employee:
-    row = session.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == person.key))
-    if row is None:
-        row = Employee(office=office.slug, key=person.key, role="host")
-        session.add(row)
-    row.name, row.title, row.unit, row.whatsapp = person.name, person.title, person.unit, person.whatsapp
-    session.flush()
-    return row
+def _employee_row(session: Session, office: Office, person) -> Employee | None:
+    return session.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == person.key))
 
 
 def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username: str) -> int:
@@ -297,7 +290,7 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
         name = parsing.full_name(entry.name)
     except parsing.Invalid as exc:
         raise DeskError(exc.reason, **exc.values) from exc
-    staff = load_staff(settings.config_dir(rt.config), office)
+    staff = rt.engine.services["directory"].staff(office)
     if entry.id_type not in staff.id_types:
         raise DeskError("id_type")
     try:
@@ -333,7 +326,8 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
         visit = Visit(office=office.slug, code=records.free_code(session, office.slug), citizen_phone=guest_phone,
                       citizen_lang=entry.lang, name=name, id_type=entry.id_type, id_masked=parsing.mask_id(number),
                       id_hash=security.id_hash(security.secret_key(rt.config), entry.id_type, number),
-                      photo_id=stored.id, consent_id=consent.id, purpose=purpose, host_employee_id=host_row.id,
+                      photo_id=stored.id, consent_id=consent.id, purpose=purpose,
+                      host_employee_id=host_row.id if host_row else None,
                       host_name=host.name, host_phone=host.whatsapp, unit=host.unit, scheduled_at=moment,
                       status=records.AWAITING_HOST, notice_round=0, reminder_outbox_ids=[], walk_in=True,
                       checked_in_at=moment, checked_in_by=username, badge_number=badge_number,

@@ -17,7 +17,8 @@ from bot.db import Base
 
 
 class Employee(Base):
-    """A host, synced from config/employees/<office>.yaml (the file is the truth; rows keep history)."""
+    """A host or desk officer of the office's directory (bot/visits/directory.py): seeded from
+    config/employees/<office>.yaml, edited on the dashboard. Never deleted (visits point here)."""
 
     __tablename__ = "employees"
     __table_args__ = (UniqueConstraint("office", "key", name="uq_employee_office_key"),)
@@ -30,6 +31,9 @@ class Employee(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
     whatsapp: Mapped[str | None] = mapped_column(String(32), index=True)
     role: Mapped[str] = mapped_column(String(16), default="host")  # host | desk
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)  # what citizens type: short titles
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    managed_by: Mapped[str] = mapped_column(String(16), default="file")  # file | dashboard (last word wins)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, onupdate=now)
 
     def __repr__(self) -> str:

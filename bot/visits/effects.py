@@ -43,20 +43,12 @@ def event(ctx: EffectContext, visit: Visit, kind: str, actor: str, **detail) -> 
 
 
 def employee_row(ctx: EffectContext, host: dict | None) -> Employee | None:
-    """The employees file is the truth; its row is created or refreshed when a visit names it."""
+    """The directory's row of the host the citizen chose (the visit keeps its own copy of the name and
+    number, so a host edited or switched off since still shows as the citizen saw them)."""
     if not host or not host.get("key"):
         return None
-    row = ctx.session.scalar(select(Employee).where(Employee.office == ctx.office.slug,
-                                                    Employee.key == host["key"]))
-    if row is None:
-        row = Employee(office=ctx.office.slug, key=host["key"], name=host["name"], title=host.get("title") or "",
-                       unit=host.get("unit"), whatsapp=host.get("whatsapp"), role="host")
-        ctx.session.add(row)
-    else:
-        row.name, row.title, row.unit, row.whatsapp = (host["name"], host.get("title") or "", host.get("unit"),
-                                                       host.get("whatsapp"))
-    ctx.session.flush()
-    return row
+    return ctx.session.scalar(select(Employee).where(Employee.office == ctx.office.slug,
+                                                     Employee.key == host["key"]))
 
 
 def _visit(ctx: EffectContext) -> Visit:

@@ -24,7 +24,6 @@ from bot.clock import now
 from bot.models import OutboundMessage
 from bot.models.visits import Consent, Visit, VisitEvent, VisitPhoto
 from bot.visits import records, settings
-from bot.visits.employees import load_staff
 from bot.visits.notices import Notices
 
 logger = logging.getLogger(__name__)
@@ -136,7 +135,7 @@ def host_followup(visit_id: int, notice_round: int, stage: str) -> str:
         if visit is None or visit.status != records.AWAITING_HOST or visit.notice_round != notice_round:
             return "answered"
         office = rt.offices.get(visit.office)
-        staff = load_staff(settings.config_dir(rt.config), office)
+        staff = rt.engine.services["directory"].staff(office)
         notices = Notices(rt.config, office, now(), rt.db)
         unit_name = next((u.name for u in office.units if u.slug == visit.unit), None)
         data = records.as_dict(visit, unit_name)
@@ -161,6 +160,12 @@ def host_followup(visit_id: int, notice_round: int, stage: str) -> str:
     if not specs:
         logger.warning("visit %s: %s with nobody to send to (no numbers in the employees file)", visit_id, stage)
     return kind
+
+
+def sync_employees() -> None:
+    """An edited employees file reaches the directory within a minute (the worker's cron)."""
+    rt = runtime_module.current()
+    rt.engine.services["directory"].sync_all(rt.offices)
 
 
 def purge_expired(days: int | None = None) -> int:

@@ -61,20 +61,3 @@ def free_code(session: Session, office: str) -> str:
             return code
     raise RuntimeError("no free visit code after 20 tries")
 
-
-def sync_employees(session: Session, office: str, staff) -> int:
-    """Upsert every employee and desk officer of an office's file into `employees` (for the dashboard);
-    visits also create their host's row on demand. Returns the number of rows written."""
-    from bot.models.visits import Employee
-
-    existing = {e.key: e for e in session.scalars(select(Employee).where(Employee.office == office))}
-    count = 0
-    for role, people in (("host", staff.employees), ("desk", staff.desk_officers)):
-        for person in people:
-            row = existing.get(person.key) or Employee(office=office, key=person.key)
-            row.name, row.title, row.unit, row.whatsapp, row.role = (person.name, person.title, person.unit,
-                                                                      person.whatsapp, role)
-            session.add(row)
-            count += 1
-    session.flush()
-    return count

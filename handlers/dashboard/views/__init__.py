@@ -6,6 +6,7 @@ from handlers.dashboard.views import (
     catalog,
     common,
     complaints,
+    employees,
     guestbook,
     home,
     inbox,
@@ -14,5 +15,5 @@ from handlers.dashboard.views import (
     users,
 )
 
-__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "guestbook", "home", "inbox", "survey",
+__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "employees", "guestbook", "home", "inbox", "survey",
            "transcripts", "users"]

@@ -24,7 +24,6 @@ from bot.dashboard.roles import Role, grant
 from bot.models.visits import Visit
 from bot.offices import Office
 from bot.visits import security, settings
-from bot.visits.employees import load_staff
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
 
@@ -90,7 +89,7 @@ def _offices() -> list[Office]:
 
 
 def _id_choices(office: Office) -> list[tuple[str, str]]:
-    staff = load_staff(settings.config_dir(access.runtime().config), office)
+    staff = access.runtime().engine.services["directory"].staff(office)
     return [(kind, gx(f"id_types.{kind}")) for kind in staff.id_types]
 
 
@@ -262,7 +261,7 @@ def guestbook_walk_in():
     if office is None:
         flash(gx("walkin.choose_office"), "info")
         return redirect(url_for("dashboard.guestbook"))
-    staff = load_staff(settings.config_dir(access.runtime().config), office)
+    staff = access.runtime().engine.services["directory"].staff(office)
     form = WalkInForm()
     form.id_type.choices = _id_choices(office)
     form.host.choices = [("", "–")] + [(e.key, f"{e.name} ({e.title})" if e.title else e.name)
