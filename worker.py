@@ -1,14 +1,21 @@
 """The RQ worker: `python worker.py` processes Loket's queues, with RQ's scheduler for retries
-and delayed jobs, and the periodic sweeper registered with RQ's CronScheduler."""
+and delayed jobs, and the periodic sweeper registered with RQ's CronScheduler.
+
+Both schedulers run as threads of this process rather than in RQ's forked scheduler process: a
+forked child inherits the worker's open database sockets, and when the worker is SIGKILLed (the
+OOM killer, a host reboot) an orphaned child keeps them open, so PostgreSQL never rolls back the
+dead worker's transaction and its row locks stall every later writer. A thread dies with us."""
 
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 import redis
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
+from rq.scheduler import RQScheduler
 
 from bot import jobs, redis_conn
 from bot import runtime as runtime_module
@@ -17,6 +24,8 @@ from bot.visits import jobs as visit_jobs
 from config.settings import Config
 
 logger = logging.getLogger("loket.worker")
+
+RESTART_DELAY = 2  # seconds between work loops when RQ left one on its own
 
 
 def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.Thread:
@@ -46,25 +55,83 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     return thread
 
 
+def start_scheduler(connection: redis.Redis, queues: list[Queue], stop: threading.Event) -> threading.Thread:
+    """RQ's scheduler (delayed jobs, Retry intervals) on a thread. One scheduler per queue holds
+    the queue's lock; the others keep trying, so one takes over when its holder dies."""
+    scheduler = RQScheduler(queues, connection=connection)
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                if scheduler.acquired_locks != {q.name for q in queues} and scheduler.acquire_locks():
+                    scheduler.register_birth()
+                if scheduler.acquired_locks:
+                    scheduler.heartbeat()
+                    scheduler.enqueue_scheduled_jobs()
+            except Exception:  # Redis away: keep trying, the jobs wait in Redis (or the sweeper redoes them)
+                logger.exception("scheduler: round failed; trying again later")
+            stop.wait(scheduler.interval)
+        try:
+            scheduler.release_locks()
+            scheduler.register_death()
+        except Exception:
+            logger.warning("scheduler: could not release its locks; they expire on their own")
+
+    thread = threading.Thread(target=loop, name="loket-scheduler", daemon=True)
+    thread.start()
+    return thread
+
+
+class Worker(SimpleWorker):
+    """SimpleWorker runs jobs in this process: sends are short I/O, and a fork per job would cost
+    more than the send itself; RQ's death penalty (SIGALRM) still bounds each job. This one also
+    tells a requested stop (SIGTERM, Ctrl+C) from RQ leaving its loop on its own."""
+
+    def __init__(self, *args, stop: threading.Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop = stop
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop.set()
+        super().request_stop(signum, frame)
+
+
+def work(rt: runtime_module.Runtime, connection: redis.Redis, queues: list[Queue], stop: threading.Event) -> None:
+    """RQ ends its work loop when Redis drops mid-job (a restart, a failover) and expects a
+    supervisor to start it again; not every deployment has one that does, so this loop does. The
+    job it was finishing is in the SQL records, and the sweeper sees to it."""
+    while not stop.is_set():
+        worker = Worker(queues, connection=connection, stop=stop)
+        logger.info("worker %s on queues %s (transport: %s)", worker.name, ", ".join(runtime_module.QUEUES),
+                    rt.transport.name)
+        try:
+            worker.work()
+        except redis.ConnectionError as exc:  # Redis not back yet when the worker registers itself
+            logger.warning("worker: Redis unavailable (%s)", exc)
+        if not stop.is_set():
+            # Between loops RQ's handlers (which talk to Redis) must not field the signal.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
+            logger.warning("worker loop ended without a stop request; working again in %s s", RESTART_DELAY)
+            stop.wait(RESTART_DELAY)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = runtime_module.build(Config())
     runtime_module.install(rt)
     stop = threading.Event()
     start_cron(rt, stop)
-    # SimpleWorker runs jobs in this process: sends are short I/O, and a fork per job would cost
-    # more than the send itself. RQ's death penalty (SIGALRM) still bounds each job.
     # A fresh pool for the worker: RQ raises the socket timeout above its blocking BLPOP, but only
     # for connections opened afterwards, and redis-py's default (5 s) would end the worker early.
     connection = redis.Redis.from_url(redis_conn.url_of(rt.redis))
-    worker = SimpleWorker([Queue(name, connection=connection) for name in runtime_module.QUEUES],
-                          connection=connection)
-    logger.info("worker %s on queues %s (transport: %s)", worker.name, ", ".join(runtime_module.QUEUES),
-                rt.transport.name)
+    queues = [Queue(name, connection=connection) for name in runtime_module.QUEUES]
+    scheduler = start_scheduler(connection, queues, stop)
     try:
-        worker.work(with_scheduler=True)
+        work(rt, connection, queues, stop)
     finally:
         stop.set()
+        scheduler.join(timeout=5)
 
 
 if __name__ == "__main__":

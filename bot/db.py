@@ -12,6 +12,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # SQLite waits this long (ms) for a writer's lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL ends a session left idle inside a transaction this long (ms), releasing its row locks.
+# No request or job of ours idles that long mid-transaction; a frozen or orphaned process would,
+# and every writer of the rows it locked would wait on it.
+POSTGRES_IDLE_IN_TRANSACTION_MS = 60_000
 
 
 class Base(DeclarativeBase):
@@ -27,6 +31,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _postgres_settings(dbapi_connection, _record) -> None:
+    # Outside a transaction: a SET inside one would be undone by the pool's rollback.
+    autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET idle_in_transaction_session_timeout = {POSTGRES_IDLE_IN_TRANSACTION_MS}")
+    dbapi_connection.autocommit = autocommit
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -39,7 +51,9 @@ def make_engine(url: str) -> Engine:
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "connect", _postgres_settings)
+    return engine
 
 
 class Database:

@@ -32,8 +32,13 @@ def sweep(rt) -> dict[str, int]:
             stale_after = timedelta(seconds=config.SWEEP_STALE)
             stale = rt.outbox.stale(session, stale_after)
             cutoff = now() - timedelta(seconds=config.SWEEP_UNKNOWN)
+            # Rows another transaction holds are skipped, not waited for: the sweeper must never
+            # stall behind the work it is there to repair (PostgreSQL; SQLite has one writer anyway).
+            stuck = select(OutboundMessage.id).where(
+                OutboundMessage.status == statuses.SUBMITTING, OutboundMessage.updated_at < cutoff,
+            ).with_for_update(skip_locked=True)
             unknown = session.execute(update(OutboundMessage).where(
-                OutboundMessage.status == statuses.SUBMITTING, OutboundMessage.updated_at < cutoff).values(
+                OutboundMessage.id.in_(stuck), OutboundMessage.status == statuses.SUBMITTING).values(
                 status=statuses.FAILED, error_code="outcome_unknown",
                 error_message="the worker stopped during the send; not retried to avoid a duplicate",
                 updated_at=now())).rowcount

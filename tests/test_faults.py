@@ -9,6 +9,7 @@ records must show every message processed once and every notice sent once or fai
 
 from __future__ import annotations
 
+import http.client
 import os
 import random
 import threading
@@ -20,7 +21,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot import statuses
@@ -85,7 +86,7 @@ class Load:
                     parse_twiml(xml)
                     return
                 last = f"HTTP {status}"
-            except (urllib.error.URLError, OSError) as exc:
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:  # cut off mid-answer too
                 last = repr(exc)
             with self.lock:
                 self.retries += 1
@@ -196,16 +197,20 @@ def test_faults_lose_and_duplicate_nothing(cluster_env, tmp_path):
             assert not load.errors, load.errors
             # The system settles on its own: the sweeper re-enqueues what Redis lost, retries finish.
 
-            def settled() -> bool:
+            def unsettled() -> list[str]:
                 with rt.db.session() as session:
-                    busy = session.scalar(select(func.count()).select_from(OutboundMessage).where(
+                    busy = session.scalars(select(OutboundMessage).where(
                         OutboundMessage.channel == "rest", OutboundMessage.status.in_(
-                            [statuses.PENDING, statuses.RETRYING, statuses.SUBMITTING])))
-                    unprocessed = session.scalar(select(func.count()).select_from(InboundMessage).where(
-                        InboundMessage.processed_at.is_(None)))
-                return busy == 0 and unprocessed == 0
+                            [statuses.PENDING, statuses.RETRYING, statuses.SUBMITTING]))).all()
+                    unprocessed = session.scalars(select(InboundMessage).where(
+                        InboundMessage.processed_at.is_(None))).all()
+                    return ([f"outbound {m.id} {m.kind} {m.status} attempts={m.attempts} {m.error_code}" for m in busy]
+                            + [f"inbound {m.id} {m.message_sid} received {m.received_at}" for m in unprocessed])
 
-            wait_for(settled, 180, "the outbox and inbox to settle")
+            try:
+                wait_for(lambda: not unsettled(), 180, "the outbox and inbox to settle")
+            except AssertionError as exc:  # name what is stuck: a bare timeout teaches nothing
+                raise AssertionError(f"{exc}: {unsettled()[:20]}") from None
         finally:
             cluster.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import select, text
 
 from app import create_app
 from bot import jobs
@@ -166,6 +167,34 @@ def test_worker_killed_mid_send_is_failed_not_resent_and_a_late_callback_still_c
     # Had Twilio accepted it before the kill, its callback (tagged with ?o=) still lands:
     whatsapp.status("SM" + "f" * 32, "delivered", outbox_id=outbox_id)
     assert row(runtime, outbox_id).status == "delivered"
+
+
+def test_sweeper_skips_a_row_another_transaction_holds_instead_of_waiting_for_it(runtime, standin, work,
+                                                                                  frozen_clock, citizen_wrote):
+    if not runtime.db.url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite has a single writer")
+    held, free = notice(runtime), notice(runtime)
+    runtime.redis.flushall()
+    with runtime.db.session() as session:  # two sends cut off by a SIGKILL
+        for outbox_id in (held, free):
+            session.get(OutboundMessage, outbox_id).status = "submitting"
+        session.commit()
+    frozen_clock.advance(minutes=20)
+    with runtime.db.engine.connect() as other:  # e.g. a dead worker's transaction that no one ended yet
+        other.execute(select(OutboundMessage.id).where(OutboundMessage.id == held).with_for_update())
+        assert jobs.sweep()["unknown"] == 1  # had it waited for the lock, the test's timeout would end it
+        assert (row(runtime, held).status, row(runtime, free).status) == ("submitting", "failed")
+        other.rollback()
+    assert jobs.sweep()["unknown"] == 1
+    assert row(runtime, held).error_code == "outcome_unknown"
+
+
+def test_postgres_sessions_left_idle_in_a_transaction_are_ended_by_the_server(runtime):
+    if not runtime.db.url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL setting")
+    with runtime.db.session() as session:
+        session.rollback()  # the pool's reset must not undo the setting
+        assert session.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "1min"
 
 
 def test_send_test_command_queues_a_message_for_the_worker(runtime, standin, work, citizen_wrote):
