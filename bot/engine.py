@@ -45,7 +45,8 @@ class Engine:
         ctx = self._context(conv, text, has_media, office, now, is_greeting=command == "greeting")
         out = Outcome()
         fresh = conv.is_new
-        if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home:
+        if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home \
+                and self.registry.expires(conv.step):
             conv.reset()
             out.replies += say(ctx.t("session.expired", minutes=self.idle_seconds // 60))
             fresh = True

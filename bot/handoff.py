@@ -18,16 +18,26 @@ from bot.conversation import Conversation as ConversationState
 from bot.models import Conversation
 from bot.models.handoff import CLOSED, TAKEN, WAITING, Handoff
 from bot.offices import WEEKDAYS, Office
+from bot.visits.templates import template_for
 from bot.workdays import Calendar
 
 logger = logging.getLogger(__name__)
 
+WAITING_STEP = "handoff:waiting"  # flows/handoff.py's step (flows import this module, not the reverse)
 # A citizen writing while nobody has taken the request is reassured at most this often.
 ACK_EVERY = timedelta(minutes=10)
 
 
+# Outbox kind and config/templates.yaml entry of the invitation sent once the 24-hour window has closed.
+FOLLOW_UP_KIND = "officer_followup"
+
+
 class HandoffError(Exception):
     """An officer action that does not apply (already taken by someone else, already closed)."""
+
+
+class NoTemplate(HandoffError):
+    """No approved WhatsApp template for this message: it could not be delivered, so it is not queued."""
 
 
 def next_opening(office: Office, moment: datetime) -> datetime | None:
@@ -100,6 +110,39 @@ def reply(rt, handoff_id: int, officer: str, text: str) -> list[int]:
                                        kind="officer_reply", conversation_id=conversation.id)
         session.commit()
         ids = [r.id for r in rows]
+    rt.outbox.enqueue(ids)
+    return ids
+
+
+def follow_up_template(rt, office: Office) -> tuple[str | None, dict[str, str] | None]:
+    return template_for(rt.config.CONFIG_DIR, FOLLOW_UP_KIND, {"office": office.name})
+
+
+def follow_up(rt, handoff_id: int, officer: str) -> list[int]:
+    """Outside WhatsApp's 24-hour window an officer may only send an approved template: this one asks
+    the citizen to write back, which reopens the window. The conversation waits for the officer
+    again, so that the citizen's answer reaches the inbox rather than the bot's menu."""
+    with rt.db.session() as session:
+        request = session.get(Handoff, handoff_id)
+        if request is None or request.status != TAKEN or request.taken_by != officer:
+            raise HandoffError("take the conversation before replying")
+        office = rt.offices.get(request.office)
+    content_sid, variables = follow_up_template(rt, office)
+    if content_sid is None:
+        raise NoTemplate(f"no approved template for {FOLLOW_UP_KIND}")
+    with rt.store.lock(office.slug, request.phone), rt.db.session() as session:
+        record = session.get(Conversation, request.conversation_id)
+        state = rt.store.load(office.slug, request.phone, record.state if record.version else None)
+        state.move_to(WAITING_STEP)
+        state.version = max(state.version, record.version) + 1
+        record.state, record.version = state.to_dict(), state.version
+        text = rt.messages.text(state.lang, "handoff.follow_up", office=office.name)
+        rows = rt.outbox.record_notice(session, office=office, to=request.phone, body=text, kind=FOLLOW_UP_KIND,
+                                       conversation_id=record.id, content_sid=content_sid,
+                                       content_variables=variables)
+        session.commit()
+        ids = [r.id for r in rows]
+        rt.store.save(ConversationState.from_dict(state.to_dict()))
     rt.outbox.enqueue(ids)
     return ids
 

@@ -82,10 +82,13 @@ class MenuEntry:
 
 
 class Flow:
-    def __init__(self, name: str, steps: type[StrEnum], menu: MenuEntry | None = None):
+    def __init__(self, name: str, steps: type[StrEnum], menu: MenuEntry | None = None, expires: bool = True):
         self.name = name
         self.steps = steps
         self.menu = menu
+        # False: a silent citizen stays in this flow however long (a handoff waits for its officer)
+        # instead of starting again at the menu after the idle timeout.
+        self.expires = expires
         self.prompts: dict[StrEnum, Prompt] = {}
         self.handlers: dict[StrEnum, Handler] = {}
         self.interceptors: list[Callable[[Context], Result | None]] = []

@@ -17,7 +17,7 @@ class Step(StrEnum):
     WAITING = "waiting"
 
 
-flow = Flow("handoff", Step)
+flow = Flow("handoff", Step, expires=False)  # however long the officer takes, the citizen waits for them
 
 
 def request(ctx: Context, reason: str) -> Result:

@@ -32,6 +32,13 @@ class FlowRegistry:
             raise KeyError(ref)
         return flow, flow.steps(step)
 
+    def expires(self, ref: str) -> bool:
+        """Whether a conversation idle at `ref` starts again at the menu (unknown steps do)."""
+        try:
+            return self.resolve(ref)[0].expires
+        except (KeyError, ValueError):
+            return True
+
     def prompt_of(self, ref: str) -> Prompt:
         flow, step = self.resolve(ref)
         return flow.prompts[step]

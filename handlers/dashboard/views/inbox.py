@@ -2,7 +2,8 @@
 answer it through the outbox and release it back to the bot; complaint handlers may read along.
 
 WhatsApp's 24-hour window is shown from `Conversation.last_inbound_at`: once it has closed only
-templates may be sent, so the free-text reply form is disabled (and refused if posted anyway).
+templates may be sent, so the free-text reply form is disabled (and refused if posted anyway), and
+the officer may send the approved template that asks the citizen to write back.
 """
 
 from __future__ import annotations
@@ -161,12 +162,17 @@ def inbox_request(handoff_id: int):
             OutboundMessage.conversation_id == conversation.id, OutboundMessage.error_message.is_not(None))).all())
     access.audit(audit_log.VIEW, "handoff", request_.id, request_.office)
     officer = access.user().username
+    rt = access.runtime()
+    office = rt.offices.get(request_.office)
+    follow_up_ready = handoff.follow_up_template(rt, office)[0] is not None
+    follow_up_text = rt.messages.text(conversation.lang, "handoff.follow_up", office=office.name)
     return render_template(
         "dashboard/inbox_request.html", tx=tx, mask_phone=mask_phone, req=request_, conversation=conversation,
         lines=lines, reasons=reasons, window=window(conversation, moment),
         waited=duration(request_.requested_at, moment),
         mine=request_.status == TAKEN and request_.taken_by == officer, may_act=access.can(ACT),
-        closed=request_.status == CLOSED, action_form=ActionForm(), reply_form=ReplyForm(), reply_max=REPLY_MAX)
+        closed=request_.status == CLOSED, action_form=ActionForm(), reply_form=ReplyForm(), reply_max=REPLY_MAX,
+        follow_up_ready=follow_up_ready, follow_up_text=follow_up_text)
 
 
 def _back(handoff_id: int):
@@ -228,4 +234,26 @@ def inbox_reply(handoff_id: int):
     access.audit("handoff_reply", "handoff", handoff_id, request_.office,
                  detail={"outbox": ids, "chars": len((form.body.data or "").strip())})
     flash(tx("replied_flash"), "success")
+    return _back(handoff_id)
+
+
+@bp.post("/inbox/<int:handoff_id>/follow-up")
+@access.require(ACT)
+def inbox_follow_up(handoff_id: int):
+    request_, conversation = _load(handoff_id)
+    if not ActionForm().validate_on_submit():
+        return _back(handoff_id)
+    if window(conversation, clock.now()).open:
+        flash(tx("error.follow_up_open"), "error")
+        return _back(handoff_id)
+    try:
+        ids = handoff.follow_up(access.runtime(), handoff_id, access.user().username)
+    except handoff.NoTemplate:
+        flash(tx("reply.follow_up_missing"), "error")
+        return _back(handoff_id)
+    except handoff.HandoffError:
+        flash(tx("error.reply_not_taken"), "error")
+        return _back(handoff_id)
+    access.audit("handoff_follow_up", "handoff", handoff_id, request_.office, detail={"outbox": ids})
+    flash(tx("followed_up_flash"), "success")
     return _back(handoff_id)
