@@ -8,9 +8,12 @@ so WhatsApp's 24-hour window applies (outside it the row is held with its reason
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import effects
 from bot.clock import now
@@ -118,6 +121,20 @@ def follow_up_template(rt, office: Office) -> tuple[str | None, dict[str, str] |
     return template_for(rt.config.CONFIG_DIR, FOLLOW_UP_KIND, {"office": office.name})
 
 
+@contextmanager
+def _conversation(rt, office: Office, request: Handoff) -> Iterator[tuple[Session, Conversation, ConversationState]]:
+    """The citizen's conversation under its lock, for an officer's action that moves it: the caller
+    changes the state and records its notice; both are committed together, then Redis follows."""
+    with rt.store.lock(office.slug, request.phone), rt.db.session() as session:
+        record = session.get(Conversation, request.conversation_id)
+        state = rt.store.load(office.slug, request.phone, record.state if record.version else None)
+        yield session, record, state
+        state.version = max(state.version, record.version) + 1
+        record.state, record.version = state.to_dict(), state.version
+        session.commit()
+        rt.store.save(ConversationState.from_dict(state.to_dict()))
+
+
 def follow_up(rt, handoff_id: int, officer: str) -> list[int]:
     """Outside WhatsApp's 24-hour window an officer may only send an approved template: this one asks
     the citizen to write back, which reopens the window. The conversation waits for the officer
@@ -130,19 +147,12 @@ def follow_up(rt, handoff_id: int, officer: str) -> list[int]:
     content_sid, variables = follow_up_template(rt, office)
     if content_sid is None:
         raise NoTemplate(f"no approved template for {FOLLOW_UP_KIND}")
-    with rt.store.lock(office.slug, request.phone), rt.db.session() as session:
-        record = session.get(Conversation, request.conversation_id)
-        state = rt.store.load(office.slug, request.phone, record.state if record.version else None)
+    with _conversation(rt, office, request) as (session, record, state):
         state.move_to(WAITING_STEP)
-        state.version = max(state.version, record.version) + 1
-        record.state, record.version = state.to_dict(), state.version
         text = rt.messages.text(state.lang, "handoff.follow_up", office=office.name)
-        rows = rt.outbox.record_notice(session, office=office, to=request.phone, body=text, kind=FOLLOW_UP_KIND,
-                                       conversation_id=record.id, content_sid=content_sid,
-                                       content_variables=variables)
-        session.commit()
-        ids = [r.id for r in rows]
-        rt.store.save(ConversationState.from_dict(state.to_dict()))
+        ids = [r.id for r in rt.outbox.record_notice(
+            session, office=office, to=request.phone, body=text, kind=FOLLOW_UP_KIND, conversation_id=record.id,
+            content_sid=content_sid, content_variables=variables)]
     rt.outbox.enqueue(ids)
     return ids
 
@@ -154,21 +164,14 @@ def release(rt, handoff_id: int, officer: str) -> None:
         if request is None or request.status == CLOSED:
             raise HandoffError("already closed")
         office = rt.offices.get(request.office)
-    with rt.store.lock(office.slug, request.phone), rt.db.session() as session:
-        request = session.get(Handoff, handoff_id)
-        record = session.get(Conversation, request.conversation_id)
-        state = rt.store.load(office.slug, request.phone, record.state if record.version else None)
+    with _conversation(rt, office, request) as (session, record, state):
         if state.step.startswith("handoff:"):
             state.reset()
-        state.version = max(state.version, record.version) + 1
-        record.state, record.version = state.to_dict(), state.version
-        request.status, request.closed_at, request.closed_note = CLOSED, now(), f"released by {officer}"
+        closing = session.get(Handoff, handoff_id)
+        closing.status, closing.closed_at, closing.closed_note = CLOSED, now(), f"released by {officer}"
         text = rt.messages.text(state.lang, "handoff.released")
-        rows = rt.outbox.record_notice(session, office=office, to=request.phone, body=text, kind="officer_reply",
-                                       conversation_id=record.id)
-        session.commit()
-        ids = [r.id for r in rows]
-        rt.store.save(ConversationState.from_dict(state.to_dict()))
+        ids = [r.id for r in rt.outbox.record_notice(session, office=office, to=request.phone, body=text,
+                                                     kind="officer_reply", conversation_id=record.id)]
     rt.outbox.enqueue(ids)
 
 
