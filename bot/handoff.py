@@ -26,11 +26,10 @@ from bot.workdays import Calendar
 
 logger = logging.getLogger(__name__)
 
-WAITING_STEP = "handoff:waiting"  # flows/handoff.py's step (flows import this module, not the reverse)
 # A citizen writing while nobody has taken the request is reassured at most this often.
 ACK_EVERY = timedelta(minutes=10)
-
-
+# flows/handoff.py's waiting step, named here because the flow imports this module, not the reverse.
+WAITING_STEP = "handoff:waiting"
 # Outbox kind and config/templates.yaml entry of the invitation sent once the 24-hour window has closed.
 FOLLOW_UP_KIND = "officer_followup"
 

@@ -102,3 +102,9 @@ def test_officer_reply_outside_the_24_hour_window_is_held_with_its_reason(whatsa
         row = session.get(OutboundMessage, outbox_id)
     assert (row.status, row.error_code) == ("held", "outside_24h_window")
     assert standin.messages == []
+
+
+def test_the_step_bot_handoff_names_is_the_handoff_flows_waiting_step():
+    from flows import handoff as handoff_flow
+
+    assert handoff_flow.flow.ref(handoff_flow.Step.WAITING) == handoff.WAITING_STEP
