@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import cli
 from bot import runtime as runtime_module
 from bot.dashboard import cli as dashboard_cli
+from bot.whatsapp import cli as whatsapp_cli
 from config.settings import INSTANCE_DIR, Config
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
     dashboard.init_app(app, config)
     dashboard.csrf.exempt(twilio_webhooks.bp)  # Twilio signs its webhooks instead (X-Twilio-Signature)
     cli.register(app)
+    whatsapp_cli.register(app)  # flask --app app templates sync|status (WhatsApp templates)
     dashboard_cli.register(app)
 
     if not config.TWILIO_AUTH_TOKEN:

@@ -21,6 +21,7 @@ from bot import jobs, redis_conn
 from bot import runtime as runtime_module
 from bot.complaints import jobs as complaint_jobs
 from bot.visits import jobs as visit_jobs
+from bot.whatsapp import jobs as template_jobs
 from config.settings import Config
 
 logger = logging.getLogger("loket.worker")
@@ -37,10 +38,12 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     # Complaints answered and left silent for their working days are closed; a lost per-complaint job
     # is caught here too.
     cron.register(complaint_jobs.autoclose, runtime_module.DEFAULT_QUEUE, interval=3600, job_timeout=600)
-    # An edited employees file (config/employees/) reaches the directory (bot/visits/directory.py).
+    # An edited employees file (config/employees/) reaches the directory (bot/directory.py).
     cron.register(visit_jobs.sync_employees, runtime_module.DEFAULT_QUEUE, interval=60, job_timeout=60)
     # Visits, photos and consent records past their retention (the consent notice promises it).
     cron.register(visit_jobs.purge_expired, runtime_module.DEFAULT_QUEUE, interval=24 * 3600, job_timeout=1800)
+    # WhatsApp's decision on the templates sent for approval (minutes to a day; bot/whatsapp/).
+    cron.register(template_jobs.poll_approvals, runtime_module.DEFAULT_QUEUE, interval=600, job_timeout=300)
 
     def loop() -> None:
         while not stop.is_set():

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 
 from bot import migrate, phone
+from bot.masking import mask_phone
 
 
 def register(app: Flask) -> None:
@@ -34,4 +35,4 @@ def register(app: Flask) -> None:
             session.commit()
             ids = [r.id for r in rows]
         rt.outbox.enqueue(ids)
-        click.echo(f"queued outbox {', '.join(map(str, ids))} to {phone.mask(number)}")
+        click.echo(f"queued outbox {', '.join(map(str, ids))} to {mask_phone(number)}")

@@ -29,3 +29,18 @@ SEND_RATE_MEDIA = 1.5
 
 # WhatsApp allows 1600 characters per message body.
 MAX_MESSAGE_CHARS = 1600
+
+# Complaints: SP4N-LAPOR!'s clocks, in the office's working days.
+COMPLAINT_TARGET_DISPOSE_DAYS = 3  # passed to a unit, counted from receipt
+COMPLAINT_TARGET_ANSWER_DAYS = 5  # answered by the unit, counted from the disposition
+COMPLAINT_AUTOCLOSE_DAYS = 10  # closed after the answer when the citizen stays silent
+# The SKM survey: an invitation stays open this long (hours).
+SURVEY_INVITATION_TTL_HOURS = 72
+
+# The guest book: minutes after a host notice before the reminder, then the desk's alert.
+HOST_REMIND_MINUTES = 10
+HOST_ESCALATE_MINUTES = 20
+# Twilio's media URL can 404 for a moment after the webhook: seconds between download attempts.
+MEDIA_RETRY_DELAYS = (2, 5, 15, 60)
+# Visits, photos and consent records are kept this long (days) after the visit, then purged.
+VISIT_RETENTION_DAYS = 365

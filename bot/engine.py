@@ -1,21 +1,24 @@
 """The conversation engine: global commands, session expiry, then the current step's handler.
 
-Pure: it reads and changes a `Conversation` and returns what to say and do. Storage, locking and
-sending are the caller's (bot/inbox.py).
+It reads and changes a `Conversation` and returns what to say and do; flows read records through
+the caller's session. Storage, locking, committing and sending are the caller's (bot/inbox.py).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.conversation import HOME, Conversation
+from bot.exceptions import ConfigError
+from bot.handoff import CloseHandoff
 from bot.i18n import Commands, Messages
 from bot.offices import Office
 from flows import handoff
-from flows.base import Context, Effect, Reply, Result, say
+from flows.base import Context, Deps, Effect, Reply, Result, Tap, say, tapped_text
 from flows.registry import FlowRegistry
 
 logger = logging.getLogger(__name__)
@@ -30,19 +33,27 @@ class Outcome:
     effects: list[Effect] = field(default_factory=list)
 
 
+# Effects the engine itself returns (not a flow's): start-up checks they have handlers too.
+ENGINE_EFFECTS = (CloseHandoff,)
+
+
 class Engine:
     def __init__(self, registry: FlowRegistry, messages: Messages, commands: Commands, idle_seconds: int,
-                 services: dict[str, Any] | None = None):
+                 deps: Deps):
         self.registry = registry
         self.messages = messages
         self.commands = commands
         self.idle_seconds = idle_seconds
-        self.services = services or {}
+        self.deps = replace(deps, menu_entries=tuple(registry.menu_entries()), flow_names=frozenset(registry.flows))
+        self._emittable = frozenset(ENGINE_EFFECTS).union(*(f.emits for f in registry.flows.values()))
 
-    def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime) -> Outcome:
-        text = (text or "").strip()
+    def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime,
+               session: Session, conversation_id: int | None = None, tap: Tap | None = None) -> Outcome:
+        text = tapped_text(conv.step, (text or "").strip(), tap)
         command = self.commands.match(text) if text else None
-        ctx = self._context(conv, text, has_media, office, now, is_greeting=command == "greeting")
+        ctx = Context(text=text, conv=conv, office=office, now=now, t=self._translator(conv, office), deps=self.deps,
+                      session=session, has_media=has_media, is_greeting=command == "greeting",
+                      conversation_id=conversation_id, tap=tap)
         out = Outcome()
         fresh = conv.is_new
         if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home \
@@ -61,14 +72,12 @@ class Engine:
         conv.updated_at = now.timestamp()
         return out
 
-    def _context(self, conv, text, has_media, office, now, is_greeting) -> Context:
+    def _translator(self, conv: Conversation, office: Office):
         def t(key: str, **values: object) -> str:
             # Read conv.lang at call time, so text after "english" comes out in English.
             return self.messages.text(conv.lang, key, **{"office": office.name, **values})
 
-        services = {**self.services, "menu_entries": self.registry.menu_entries(), "is_greeting": is_greeting,
-                    "flows": self.registry.flows}
-        return Context(text=text, conv=conv, office=office, now=now, t=t, has_media=has_media, services=services)
+        return t
 
     def _intercepted(self, ctx: Context) -> Result | None:
         for interceptor in self.registry.interceptors():
@@ -91,7 +100,7 @@ class Engine:
         from flows.menu import welcome
 
         result = self._intercepted(ctx) or self.registry.handler_of(ctx.conv.step)(ctx)
-        if result.understood and not ctx.services["is_greeting"]:
+        if result.understood and not ctx.is_greeting:
             self._apply(result, ctx, out)
         else:
             out.replies += welcome(ctx)
@@ -111,6 +120,9 @@ class Engine:
             return
         conv.misses = 0
         out.replies += result.say
+        for effect in result.effects:
+            if type(effect) not in self._emittable:  # a flow returned a kind it did not declare in `emits`
+                raise ConfigError(f"{type(effect).__name__} is not declared by any flow's emits")
         out.effects += result.effects
         if result.goto is not None:
             ref = self.registry.ref(result.goto)
@@ -127,7 +139,7 @@ class Engine:
     def _command(self, command: str, ctx: Context, out: Outcome) -> None:
         conv = ctx.conv
         if command in ("menu", "cancel") and conv.step.startswith(f"{handoff.flow.name}:"):
-            out.effects.append(Effect("handoff.cancel", {}))  # back with the bot: close the request
+            out.effects.append(CloseHandoff())  # back with the bot: close the request
         if command == "menu":
             conv.reset()
             out.replies += self._prompt(ctx)

@@ -10,19 +10,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import effects
 from bot.clock import now
 from bot.conversation import Conversation as ConversationState
+from bot.effects import EffectContext
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Conversation
 from bot.models.handoff import CLOSED, TAKEN, WAITING, Handoff
 from bot.offices import WEEKDAYS, Office
-from bot.visits.templates import template_for
+from bot.whatsapp.resolver import resolve
 from bot.workdays import Calendar
+from flows.base import Effect
 
 logger = logging.getLogger(__name__)
 
@@ -63,26 +66,44 @@ def open_request(session, conversation_id: int) -> Handoff | None:
                                                 Handoff.status != CLOSED).order_by(Handoff.id.desc()))
 
 
-@effects.handles("handoff.request")
-def _request(ctx: effects.EffectContext) -> None:
+# -- effects the conversation asks for ------------------------------------------------------------
+@dataclass(frozen=True)
+class RequestHandoff(Effect):
+    """The citizen asked for an officer (or the bot could not help): a request joins the inbox."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcknowledgeWaiting(Effect):
+    """The waiting citizen was reassured: note when, so it is not repeated every message."""
+
+
+@dataclass(frozen=True)
+class CloseHandoff(Effect):
+    """The citizen went back to the bot ("menu"): the request is closed."""
+
+
+def _request(effect: RequestHandoff, ctx: EffectContext) -> None:
     if open_request(ctx.session, ctx.conversation.id) is None:
         ctx.session.add(Handoff(office=ctx.office.slug, conversation_id=ctx.conversation.id,
-                                phone=ctx.conversation.phone, reason=ctx.payload["reason"], status=WAITING,
+                                phone=ctx.conversation.phone, reason=effect.reason, status=WAITING,
                                 requested_at=now(), last_ack_at=now()))
 
 
-@effects.handles("handoff.ack")
-def _ack(ctx: effects.EffectContext) -> None:
+def _ack(effect: AcknowledgeWaiting, ctx: EffectContext) -> None:
     request = open_request(ctx.session, ctx.conversation.id)
     if request is not None:
         request.last_ack_at = now()
 
 
-@effects.handles("handoff.cancel")
-def _cancel(ctx: effects.EffectContext) -> None:
+def _close(effect: CloseHandoff, ctx: EffectContext) -> None:
     request = open_request(ctx.session, ctx.conversation.id)
     if request is not None:
         request.status, request.closed_at, request.closed_note = CLOSED, now(), "citizen returned to the bot"
+
+
+HANDLERS = {RequestHandoff: _request, AcknowledgeWaiting: _ack, CloseHandoff: _close}
 
 
 # -- officer actions (called by the dashboard) ---------------------------------------------------
@@ -116,8 +137,11 @@ def reply(rt, handoff_id: int, officer: str, text: str) -> list[int]:
     return ids
 
 
-def follow_up_template(rt, office: Office) -> tuple[str | None, dict[str, str] | None]:
-    return template_for(rt.config.CONFIG_DIR, FOLLOW_UP_KIND, {"office": office.name})
+def follow_up_template(rt, office: Office, lang: str = DEFAULT_LANGUAGE) -> tuple[str | None, dict[str, str] | None]:
+    """The approved officer_followup template (the office's own, else Loket's) and its variables."""
+    with rt.db.session() as session:
+        resolution = resolve(session, FOLLOW_UP_KIND, lang, config=rt.config)
+    return resolution.content_sid, resolution.variables({"office": office.name})
 
 
 @contextmanager
@@ -143,10 +167,10 @@ def follow_up(rt, handoff_id: int, officer: str) -> list[int]:
         if request is None or request.status != TAKEN or request.taken_by != officer:
             raise HandoffError("take the conversation before replying")
         office = rt.offices.get(request.office)
-    content_sid, variables = follow_up_template(rt, office)
-    if content_sid is None:
-        raise NoTemplate(f"no approved template for {FOLLOW_UP_KIND}")
     with _conversation(rt, office, request) as (session, record, state):
+        content_sid, variables = follow_up_template(rt, office, state.lang)
+        if content_sid is None:
+            raise NoTemplate(f"no approved template for {FOLLOW_UP_KIND}")
         state.move_to(WAITING_STEP)
         text = rt.messages.text(state.lang, "handoff.follow_up", office=office.name)
         ids = [r.id for r in rt.outbox.record_notice(

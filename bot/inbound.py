@@ -25,12 +25,18 @@ class Media:
 @dataclass(frozen=True)
 class Inbound:
     message_sid: str
-    from_number: str  # E.164
+    from_number: str  # E.164, or a BSUID (bot/phone.py)
     to_number: str  # as Twilio sent it ("whatsapp:+62…")
     body: str
     media: tuple[Media, ...] = ()
     profile_name: str | None = None
     wa_id: str | None = None
+    # A tap on a quick-reply button or a list item of one of our messages: its id, and the SID of
+    # the message tapped (WhatsApp's context), which tells which of several notices is answered.
+    button_payload: str | None = None
+    replied_sid: str | None = None
+    # The person's business-scoped user ID when Twilio sends one beside a phone From (ExternalUserId).
+    external_user_id: str | None = None
 
     @property
     def phone(self) -> str:
@@ -42,9 +48,9 @@ class Inbound:
         if not sid or len(sid) > 64:
             raise InvalidInbound("MessageSid missing or malformed")
         try:
-            sender = phone.normalize(form.get("From", ""))
+            sender = phone.address(form.get("From", ""))
         except phone.InvalidNumber as exc:
-            raise InvalidInbound("From is not a phone number") from exc
+            raise InvalidInbound("From is neither a phone number nor a WhatsApp user ID") from exc
         to = (form.get("To") or "").strip()[:64]
         if not to:
             raise InvalidInbound("To missing")
@@ -59,4 +65,12 @@ class Inbound:
             message_sid=sid, from_number=sender, to_number=to,
             body=(form.get("Body") or "").replace("\x00", "")[:MAX_BODY_CHARS],
             media=media, profile_name=(form.get("ProfileName") or None) and form["ProfileName"][:200],
-            wa_id=(form.get("WaId") or None) and form["WaId"][:32])
+            wa_id=(form.get("WaId") or None) and form["WaId"][:32],
+            button_payload=_short(form.get("ButtonPayload") or form.get("ListId"), 200),
+            replied_sid=_short(form.get("OriginalRepliedMessageSid"), 64),
+            external_user_id=phone.bsuid(form.get("ExternalUserId")))
+
+
+def _short(value: str | None, limit: int) -> str | None:
+    text = (value or "").strip()
+    return text[:limit] or None

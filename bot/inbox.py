@@ -16,27 +16,32 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import effects, phone
 from bot.clock import now
 from bot.conversation import Conversation as ConversationState
 from bot.db import Database
+from bot.effects import EffectHandlers
 from bot.engine import Engine, Outcome
 from bot.exceptions import ConversationBusy
 from bot.i18n import DEFAULT_LANGUAGE, Messages
 from bot.inbound import Inbound
+from bot.masking import mask_phone
 from bot.models import Conversation, InboundMessage
 from bot.offices import Office, OfficeDirectory
 from bot.outbox import Outbox, Sent
+from bot.phone import is_bsuid
 from bot.store import ConversationStore
-from flows.base import say
+from flows.base import Reply, Tap, say
 
 logger = logging.getLogger(__name__)
 
 
 class Inbox:
     def __init__(self, db: Database, store: ConversationStore, engine: Engine, offices: OfficeDirectory,
-                 outbox: Outbox, messages: Messages):
+                 outbox: Outbox, messages: Messages, effects: EffectHandlers, interactive: bool = False):
         self.db = db
+        self.effects = effects
+        # Choices as WhatsApp buttons and lists (Twilio mode with WHATSAPP_INTERACTIVE), else numbered text.
+        self.interactive = interactive
         self.store = store
         self.engine = engine
         self.offices = offices
@@ -50,7 +55,8 @@ class Inbox:
             message_sid=inbound.message_sid, office=office.slug if office else None,
             from_number=inbound.from_number, to_number=inbound.to_number, body=inbound.body,
             num_media=len(inbound.media), media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-            profile_name=inbound.profile_name, wa_id=inbound.wa_id, received_at=now())
+            profile_name=inbound.profile_name, wa_id=inbound.wa_id, button_payload=inbound.button_payload,
+            replied_sid=inbound.replied_sid, external_user_id=inbound.external_user_id, received_at=now())
         with self.db.session() as session:
             session.add(row)
             try:
@@ -73,7 +79,8 @@ class Inbox:
             logger.warning("message %s to unknown number %s", inbound.message_sid, inbound.to_number)
             return self._answer_without_engine(inbound_id, None, "system.unknown_office", channel)
         try:
-            with self.store.lock(office.slug, inbound.from_number):
+            with self.store.lock(office.slug, self.conversation_key(office, inbound.from_number,
+                                                                     inbound.external_user_id)):
                 return self.process(inbound_id, office, channel)
         except (ConversationBusy, RedisError) as exc:
             # Recorded and unprocessed: the sweeper answers it through the outbox once we can.
@@ -87,17 +94,28 @@ class Inbox:
             if row.processed_at is not None:
                 return self.outbox.replies_to(session, inbound_id)
             record = self._conversation_row(session, office, row)
-            conv = self.store.load(office.slug, row.from_number, record.state if record.version else None)
-            outcome = self._run_engine(conv, row, office)
+            conv = self.store.load(office.slug, record.phone, record.state if record.version else None)
+            outcome = self._run_engine(conv, session, row, record, office)
+            if outcome is None:  # the flow failed: its reads may have spoilt the transaction, start clean
+                session.rollback()
+                row = session.get(InboundMessage, inbound_id)
+                record = self._conversation_row(session, office, row)
+                row.error = "engine error"
+                outcome = Outcome(replies=say(self.messages.text(conv.lang, "system.error", hotline=office.hotline)))
             conv.version = max(conv.version, record.version) + 1
             record.state, record.version, record.lang = conv.to_dict(), conv.version, conv.lang
             record.last_inbound_at = row.received_at
             record.profile_name = row.profile_name or record.profile_name
             row.conversation_id, row.processed_at = record.id, now()
-            replies = self.outbox.record_replies(session, office, row, outcome.replies, channel)
-            committed = effects.record(session, self.outbox, outcome.effects, office, record)
-            if channel == "rest":
-                committed.outbox_ids[:0] = [r.id for r in replies]
+            spoken, tapped = self._split_for_taps(outcome.replies, channel)
+            replies = self.outbox.record_replies(session, office, row, spoken, channel)
+            later = self.outbox.record_replies(session, office, row, tapped, "rest", interactive=True, lang=conv.lang)
+            committed = self.effects.record(session, self.outbox, outcome.effects, office, record)
+            committed.outbox_ids[:0] = [r.id for r in (replies if channel == "rest" else []) + later]
+            # The person wrote, so WhatsApp's window is open: what was held for it goes now.
+            for address in {row.from_number, record.phone}:
+                committed.outbox_ids += self.outbox.release(
+                    session, self.outbox.releasable(session, office=office.slug, to=address))
             session.commit()
             sent = self.outbox.detach(replies)
         self.store.save(conv)
@@ -105,27 +123,50 @@ class Inbox:
         self.outbox.schedule(committed.jobs)
         return sent
 
+    def _split_for_taps(self, replies: list[Reply], channel: str) -> tuple[list[Reply], list[Reply]]:
+        """TwiML cannot carry buttons or lists: from the first reply with choices on, the replies go
+        through the outbox (in order, bot/sender.py), the ones before it in the webhook's answer."""
+        if not self.interactive:
+            return replies, []
+        first = next((i for i, reply in enumerate(replies) if reply.options), None)
+        if first is None:
+            return replies, []
+        if channel == "rest":
+            return [], replies
+        return replies[:first], replies[first:]
+
+    def conversation_key(self, office: Office, sender: str, external_user_id: str | None = None) -> str:
+        """Whose conversation a message joins: one person, one conversation, whether they write with
+        their number, with their WhatsApp user ID alone (a username), or with both."""
+        if not external_user_id and not is_bsuid(sender):
+            return sender  # the common case costs no query
+        with self.db.session() as session:
+            return _conversation_key(session, office.slug, sender, external_user_id)
+
     def _conversation_row(self, session: Session, office: Office, row: InboundMessage) -> Conversation:
+        key = _conversation_key(session, office.slug, row.from_number, row.external_user_id)
         record = session.scalar(select(Conversation).where(
-            Conversation.office == office.slug, Conversation.phone == row.from_number))
+            Conversation.office == office.slug, Conversation.phone == key))
         if record is None:
-            record = Conversation(office=office.slug, phone=row.from_number, state={}, version=0,
-                                  lang=DEFAULT_LANGUAGE)
+            record = Conversation(office=office.slug, phone=key, state={}, version=0, lang=DEFAULT_LANGUAGE)
             session.add(record)
             session.flush()
+        if row.external_user_id and record.bsuid is None and record.phone != row.external_user_id:
+            record.bsuid = row.external_user_id  # the number and the user ID are the same person
         return record
 
-    def _run_engine(self, conv: ConversationState, row: InboundMessage, office: Office) -> Outcome:
-        """A flow's bug must not silence the citizen: log it, apologise, keep the conversation where it was."""
+    def _run_engine(self, conv: ConversationState, session: Session, row: InboundMessage, record: Conversation,
+                    office: Office) -> Outcome | None:
+        """A flow's bug must not silence the citizen: log it, keep the conversation where it was, and
+        return None so the caller apologises."""
         snapshot = conv.to_dict()
         try:
-            return self.engine.handle(conv, row.body, row.num_media > 0, office, now())
+            tap = Tap(row.button_payload, row.replied_sid) if row.button_payload else None
+            return self.engine.handle(conv, row.body, row.num_media > 0, office, now(), session, record.id, tap)
         except Exception:
-            logger.exception("engine failed on inbound %s (%s)", row.id, phone.mask(row.from_number))
+            logger.exception("engine failed on inbound %s (%s)", row.id, mask_phone(row.from_number))
             conv.__dict__.update(ConversationState.from_dict(snapshot).__dict__)
-            row.error = "engine error"
-            text = self.messages.text(conv.lang, "system.error", hotline=office.hotline)
-            return Outcome(replies=say(text))
+            return None
 
     def _answer_without_engine(self, inbound_id: int, office: Office | None, key: str, channel: str,
                                mark_processed: bool = True) -> list[Sent]:
@@ -142,3 +183,18 @@ class Inbox:
                     reply.kind = "notice"  # not the answer to this message: that comes later
             session.commit()
             return self.outbox.detach(replies)
+
+
+def _conversation_key(session: Session, office: str, sender: str, external_user_id: str | None) -> str:
+    """A user ID alone joins the conversation it was linked to (its number's); a number with its user
+    ID joins the conversation the user ID started before the number was known; else the sender."""
+    if is_bsuid(sender):
+        linked = session.scalar(select(Conversation.phone).where(
+            Conversation.office == office, Conversation.bsuid == sender))
+        return linked or sender
+    if external_user_id:
+        started = session.scalar(select(Conversation.phone).where(
+            Conversation.office == office, Conversation.phone == external_user_id))
+        if started is not None:
+            return started
+    return sender

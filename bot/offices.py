@@ -59,6 +59,10 @@ class Office:
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
 
+    def unit_name(self, slug: str | None) -> str | None:
+        """The display name of one of this office's units; None for no unit or an unknown one."""
+        return next((u.name for u in self.units if u.slug == slug), None)
+
     def is_open_at(self, moment: datetime) -> bool:
         """True within opening hours (holidays are the caller's business)."""
         local = self.local(moment)

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 SEND_JOB = "bot.jobs.send_outbound"
 SEND_FAILED_CALLBACK = "bot.jobs.on_send_failure"
 SEND_JOB_TIMEOUT = 60
+# Messages of a conversation (the bot's replies, an officer's): not notices, never released later.
+CONVERSATION_KINDS = ("reply", "officer_reply")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ def _sent(row: OutboundMessage) -> Sent:
     return Sent(id=row.id, body=row.body, media_urls=tuple(row.media_urls or ()))
 
 
+def choices_of(reply: Reply) -> dict | None:
+    """A reply's tap-able choices as stored on its row (None: plain text)."""
+    if not reply.options:
+        return None
+    return {"lead": reply.lead, "button": reply.button,
+            "choices": [{"id": o.id, "title": o.title} for o in reply.options]}
+
+
 def job_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
 
@@ -55,19 +65,24 @@ class Outbox:
 
     # -- recording ---------------------------------------------------------------------------------
     def record_replies(self, session: Session, office: Office | None, inbound: InboundMessage,
-                       replies: Iterable[Reply], channel: str) -> list[OutboundMessage]:
-        """One row per WhatsApp message: long texts split on paragraphs, each <= 1600 characters."""
+                       replies: Iterable[Reply], channel: str, interactive: bool = False,
+                       lang: str | None = None) -> list[OutboundMessage]:
+        """One row per WhatsApp message: long texts split on paragraphs, each <= 1600 characters.
+
+        With `interactive`, a reply's choices are kept for the sender to show as buttons or a list."""
         status = statuses.ANSWERED if channel == "twiml" else statuses.PENDING
         rows = []
         for reply in replies:
             chunks = split_message(reply.text) or [""]
+            choices = choices_of(reply) if interactive and len(chunks) == 1 else None
             for index, chunk in enumerate(chunks):
                 media = [reply.media_url] if reply.media_url and index == 0 else []
                 rows.append(OutboundMessage(
                     office=office.slug if office else None, conversation_id=inbound.conversation_id,
                     in_reply_to_id=inbound.id, to_number=inbound.from_number,
                     from_number=office.whatsapp if office else inbound.to_number, kind="reply",
-                    channel=channel, body=chunk, media_urls=media, status=status, next_attempt_at=now()))
+                    channel=channel, body=chunk, media_urls=media, interactive=choices, lang=lang, status=status,
+                    next_attempt_at=now()))
         session.add_all(rows)
         session.flush()
         return rows
@@ -75,13 +90,22 @@ class Outbox:
     def record_notice(self, session: Session, *, office: Office, to: str, body: str, kind: str,
                       conversation_id: int | None = None, media_urls: Sequence[str] = (),
                       content_sid: str | None = None, content_variables: dict[str, str] | None = None,
-                      send_at: datetime | None = None) -> list[OutboundMessage]:
-        """A worker-sent message (host notice, reminder, survey...), split like replies."""
+                      send_at: datetime | None = None, template_values: dict[str, object] | None = None,
+                      lang: str | None = None, expires_at: datetime | None = None,
+                      interactive: dict | None = None) -> list[OutboundMessage]:
+        """A worker-sent message (host notice, reminder, survey...), split like replies.
+
+        `template_values` (named) and `lang` let the sender use Loket's approved template of this
+        kind when the window is closed; a `content_sid` given here (an office's own) wins over it.
+        After `expires_at` a held message is no longer worth sending."""
         chunks = split_message(body) if body else [""]
+        values = {name: str(value) for name, value in (template_values or {}).items()} or None
         rows = [OutboundMessage(
             office=office.slug, conversation_id=conversation_id, to_number=to, from_number=office.whatsapp,
             kind=kind, channel="rest", body=chunk, media_urls=list(media_urls) if i == 0 else [],
             content_sid=content_sid if i == 0 else None, content_variables=content_variables if i == 0 else None,
+            template_values=values if i == 0 else None, lang=lang, expires_at=expires_at,
+            interactive=interactive if len(chunks) == 1 else None,
             status=statuses.PENDING, next_attempt_at=send_at or now()) for i, chunk in enumerate(chunks)]
         session.add_all(rows)
         session.flush()
@@ -132,6 +156,39 @@ class Outbox:
             OutboundMessage.id.in_(list(outbox_ids)), OutboundMessage.status.in_(statuses.CLAIMABLE)).values(
             status="canceled", updated_at=now()))
         return result.rowcount
+
+    def releasable(self, session: Session, *, office: str | None = None, to: str | None = None,
+                   kinds: Iterable[str] | None = None, reasons: Iterable[str] = statuses.HOLD_REASONS) -> list[int]:
+        """Held notices that may go now that something changed (the person wrote, a template was approved),
+        leaving out those an officer handled and those whose moment has passed. Only notices: a chat
+        reply held yesterday belongs to yesterday's conversation."""
+        query = select(OutboundMessage.id).where(
+            OutboundMessage.status == statuses.HELD, OutboundMessage.error_code.in_(list(reasons)),
+            OutboundMessage.kind.not_in(CONVERSATION_KINDS),
+            OutboundMessage.handled_at.is_(None),
+            (OutboundMessage.expires_at.is_(None)) | (OutboundMessage.expires_at > now()))
+        if office is not None:
+            query = query.where(OutboundMessage.office == office)
+        if to is not None:
+            query = query.where(OutboundMessage.to_number == to)
+        if kinds is not None:
+            query = query.where(OutboundMessage.kind.in_(list(kinds)))
+        return list(session.scalars(query.order_by(OutboundMessage.id)))
+
+    def release(self, session: Session, outbox_ids: Iterable[int], *, also_failed: bool = False) -> list[int]:
+        """Held (or, for an officer's retry, failed) rows become pending again: the one move backwards
+        that statuses allow, made on purpose. Returns the ids released; enqueue them after the commit."""
+        ids = list(outbox_ids)
+        if not ids:
+            return []
+        allowed = [statuses.HELD, *([statuses.FAILED, "undelivered"] if also_failed else [])]
+        released = list(session.scalars(select(OutboundMessage.id).where(
+            OutboundMessage.id.in_(ids), OutboundMessage.status.in_(allowed))))
+        if released:
+            session.execute(update(OutboundMessage).where(OutboundMessage.id.in_(released)).values(
+                status=statuses.PENDING, error_code=None, error_message=None, next_attempt_at=now(),
+                updated_at=now()))
+        return released
 
     # -- statuses ----------------------------------------------------------------------------------
     @staticmethod

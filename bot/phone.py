@@ -1,10 +1,18 @@
-"""Phone numbers: one canonical E.164 form for `0813…`, `+62 813…` and `whatsapp:+62813…`."""
+"""WhatsApp addresses: a phone number in one canonical E.164 form (`0813…`, `+62 813…` and
+`whatsapp:+62813…` alike), or a business-scoped user ID (BSUID) for a person who hides their number
+behind a WhatsApp username (2026): a two-letter country code, a dot and up to 128 letters and digits,
+e.g. `ID.1502576394655843`. Never assume an address is a phone number."""
 
 from __future__ import annotations
+
+import re
 
 import phonenumbers
 
 WHATSAPP_PREFIX = "whatsapp:"
+BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,128}")
+# Room for the longest address (a BSUID: 2 + 1 + 128 characters) in every column that holds one.
+ADDRESS_LENGTH = 140
 
 
 class InvalidNumber(ValueError):
@@ -28,12 +36,25 @@ def normalize(raw: str, region: str = "ID", strict: bool = False) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def whatsapp(e164: str) -> str:
-    return f"{WHATSAPP_PREFIX}{e164}"
+def _bare(raw: str) -> str:
+    text = (raw or "").strip()
+    return text[len(WHATSAPP_PREFIX):] if text.lower().startswith(WHATSAPP_PREFIX) else text
 
 
-def mask(e164: str) -> str:
-    """For logs: keep the country code and last 3 digits (`+62*******776`)."""
-    if len(e164) <= 6:
-        return "*" * len(e164)
-    return e164[:3] + "*" * (len(e164) - 6) + e164[-3:]
+def is_bsuid(address: str | None) -> bool:
+    return bool(address) and BSUID.fullmatch(_bare(address)) is not None
+
+
+def bsuid(raw: str | None) -> str | None:
+    """The BSUID in `whatsapp:ID.1502…` (Twilio's From or ExternalUserId), or None."""
+    text = _bare(raw or "")
+    return text if BSUID.fullmatch(text) else None
+
+
+def address(raw: str) -> str:
+    """Who wrote: the E.164 number, or the BSUID when WhatsApp gives no number. Raises InvalidNumber."""
+    return bsuid(raw) or normalize(raw)
+
+
+def whatsapp(address: str) -> str:
+    return f"{WHATSAPP_PREFIX}{address}"

@@ -15,7 +15,9 @@ from rq import Queue
 from bot import redis_conn
 from bot.catalogs import Catalogs
 from bot.db import Database
-from bot.engine import Engine
+from bot.directory import Directory
+from bot.effects import default_handlers
+from bot.engine import ENGINE_EFFECTS, Engine
 from bot.i18n import Commands, Messages
 from bot.inbox import Inbox
 from bot.offices import OfficeDirectory, load_offices
@@ -24,7 +26,10 @@ from bot.pacing import Pacer
 from bot.sender import Sender
 from bot.store import ConversationStore
 from bot.transports import ConsoleTransport, Transport, TwilioTransport
-from bot.visits.directory import Directory
+from bot.visits.service import VisitService
+from bot.whatsapp import templates
+from bot.whatsapp.content_api import ContentClient
+from flows.base import Deps
 from flows.registry import FlowRegistry, default_registry
 
 logger = logging.getLogger(__name__)
@@ -42,6 +47,8 @@ class Runtime:
     offices: OfficeDirectory
     messages: Messages
     registry: FlowRegistry
+    deps: Deps
+    visits: VisitService
     engine: Engine
     store: ConversationStore
     outbox: Outbox
@@ -70,22 +77,28 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     db = Database(config.DATABASE_URL)
     offices = load_offices(config.CONFIG_DIR)
     messages = Messages(config.CONFIG_DIR)
+    templates.definitions(config.CONFIG_DIR)  # Loket's WhatsApp templates: a broken file stops start-up
     registry = registry or default_registry()
-    # What flows may use besides their Context: read-only lookups through these (no Flask, no Redis).
+    # What flows may use besides their Context: read-only lookups (no Flask, no Redis).
     directory = Directory(db, config.CONFIG_DIR)
     directory.sync_all(offices)
-    services = {"db": db, "config": config, "offices": offices, "catalogs": Catalogs(config.CONFIG_DIR),
-                "directory": directory}
-    engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, services)
+    deps = Deps(config=config, catalogs=Catalogs(config.CONFIG_DIR), directory=directory)
+    engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, deps)
     store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
     outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)
-    inbox = Inbox(db, store, engine, offices, outbox, messages)
+    visits = VisitService(config, directory, outbox)
+    effect_handlers = default_handlers(config, visits)
+    effect_handlers.check(registry.flows.values(), also=ENGINE_EFFECTS)  # fail now, not at a citizen's step
     transport = transport or make_transport(config)
+    # Buttons and lists need Twilio (the console prints numbered text) and the Content API.
+    content = ContentClient.from_config(config) if getattr(config, "WHATSAPP_INTERACTIVE", False) and \
+        isinstance(transport, TwilioTransport) else None
+    inbox = Inbox(db, store, engine, offices, outbox, messages, effect_handlers, interactive=content is not None)
     runtime = Runtime(config=config, redis=connection, db=db, offices=offices, messages=messages,
-                      registry=registry, engine=engine, store=store, outbox=outbox, inbox=inbox,
-                      transport=transport, sender=None)  # type: ignore[arg-type]
+                      registry=registry, deps=engine.deps, visits=visits, engine=engine, store=store, outbox=outbox,
+                      inbox=inbox, transport=transport, sender=None)  # type: ignore[arg-type]
     pacer = Pacer(connection, config.SEND_RATE_TEXT, config.SEND_RATE_MEDIA)
-    runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url, pacer)
+    runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url, pacer, config, connection, content)
     return runtime
 
 

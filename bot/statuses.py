@@ -25,6 +25,14 @@ RANK = {
 }
 
 CLAIMABLE = (PENDING, RETRYING)
+
+# Why a row is held (error_code): outside WhatsApp's 24-hour window with no approved template for
+# its kind yet (pending approval, rejected, never synced), or of a kind that has no template at all.
+OUTSIDE_WINDOW = "outside_24h_window"
+TEMPLATE_PENDING, TEMPLATE_REJECTED, NO_TEMPLATE = "template_pending", "template_rejected", "no_template"
+HOLD_REASONS = (OUTSIDE_WINDOW, TEMPLATE_PENDING, TEMPLATE_REJECTED, NO_TEMPLATE)
+# A held row whose moment passed (a reminder of a visit already over): never sent.
+EXPIRED = "expired"
 FAILURES = (FAILED, "undelivered", "canceled", HELD)
 
 

@@ -62,6 +62,6 @@ def process_inbound(rt, inbound_id: int) -> int:
         row = session.get(InboundMessage, inbound_id)
         if row is None or row.processed_at is not None or row.office is None:
             return 0
-        office, phone = rt.offices.get(row.office), row.from_number
-    with rt.store.lock(office.slug, phone):
+        office, sender, external = rt.offices.get(row.office), row.from_number, row.external_user_id
+    with rt.store.lock(office.slug, rt.inbox.conversation_key(office, sender, external)):
         return len(rt.inbox.process(inbound_id, office, channel="rest"))

@@ -41,6 +41,11 @@ class Config:
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
     TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com")
+    # Twilio's Content API (WhatsApp templates and their approval; bot/whatsapp/), on a host of its own;
+    # tests point it at the local stand-in.
+    TWILIO_CONTENT_API_URL = os.environ.get("TWILIO_CONTENT_API_URL", "https://content.twilio.com")
+    # Choices as WhatsApp buttons and lists in Twilio mode ("0": numbered text only, as in console mode).
+    WHATSAPP_INTERACTIVE = os.environ.get("WHATSAPP_INTERACTIVE", "1").strip() not in ("0", "false", "no")
     # The URL Twilio calls and signs, e.g. https://loket.example.go.id (no trailing slash).
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     PORT = _int("PORT", 5000)
@@ -58,6 +63,25 @@ class Config:
     SWEEP_UNKNOWN = _int("SWEEP_UNKNOWN", defaults.SWEEP_UNKNOWN)
     SEND_RATE_TEXT = _float("SEND_RATE_TEXT", defaults.SEND_RATE_TEXT)
     SEND_RATE_MEDIA = _float("SEND_RATE_MEDIA", defaults.SEND_RATE_MEDIA)
+
+    # Complaints and the SKM survey (bot/complaints, bot/survey): clocks in working days, hours.
+    COMPLAINT_TARGET_DISPOSE_DAYS = _int("COMPLAINT_TARGET_DISPOSE_DAYS", defaults.COMPLAINT_TARGET_DISPOSE_DAYS)
+    COMPLAINT_TARGET_ANSWER_DAYS = _int("COMPLAINT_TARGET_ANSWER_DAYS", defaults.COMPLAINT_TARGET_ANSWER_DAYS)
+    COMPLAINT_AUTOCLOSE_DAYS = _int("COMPLAINT_AUTOCLOSE_DAYS", defaults.COMPLAINT_AUTOCLOSE_DAYS)
+    SURVEY_INVITATION_TTL_HOURS = _int("SURVEY_INVITATION_TTL_HOURS", defaults.SURVEY_INVITATION_TTL_HOURS)
+    # Approved WhatsApp templates (Content SIDs, HX…) for these notices outside the 24-hour window;
+    # empty: none approved, and such a notice is held rather than sent.
+    COMPLAINT_RECEIPT_CONTENT_SID = os.environ.get("COMPLAINT_RECEIPT_CONTENT_SID", "").strip()
+    COMPLAINT_UPDATE_CONTENT_SID = os.environ.get("COMPLAINT_UPDATE_CONTENT_SID", "").strip()
+    SURVEY_INVITE_CONTENT_SID = os.environ.get("SURVEY_INVITE_CONTENT_SID", "").strip()
+
+    # The guest book (bot/visits): minutes after the host notice before the host is reminded, then
+    # the desk alerted; seconds between photo download attempts; days records are kept; media folder.
+    HOST_REMIND_MINUTES = _int("HOST_REMIND_MINUTES", defaults.HOST_REMIND_MINUTES)
+    HOST_ESCALATE_MINUTES = _int("HOST_ESCALATE_MINUTES", defaults.HOST_ESCALATE_MINUTES)
+    MEDIA_RETRY_DELAYS = _intervals("MEDIA_RETRY_DELAYS", defaults.MEDIA_RETRY_DELAYS)
+    VISIT_RETENTION_DAYS = _int("VISIT_RETENTION_DAYS", defaults.VISIT_RETENTION_DAYS)
+    MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", "") or INSTANCE_DIR / "media")
 
     @property
     def twilio_enabled(self) -> bool:

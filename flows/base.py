@@ -3,6 +3,11 @@
 A handler gets a `Context` and returns a `Result`: what to say, which step comes next, and the
 effects to commit (outbound notices, jobs). Flows import neither Flask nor Redis, so each one is a
 plain function of its input and reads like the SOP it implements.
+
+A flow reads the records it needs through `ctx.session`, the inbox's own transaction (it never
+opens one), and changes them only by returning effects: typed values (one frozen dataclass per
+kind, declared by the domain that handles it) listed in the flow's `emits`, so that start-up can
+check that every effect a flow may return has a handler (bot/effects.py).
 """
 
 from __future__ import annotations
@@ -11,25 +16,45 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.conversation import Conversation
 from bot.exceptions import ConfigError
 from bot.offices import Office
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.catalogs import Catalogs
+    from bot.directory import Directory
+    from bot.employees import Staff
+    from config.settings import Config
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice the person may tap instead of typing its number: `id` comes back as the tap's payload."""
+
+    id: str
+    title: str
 
 
 @dataclass(frozen=True)
 class Reply:
     text: str
     media_url: str | None = None
+    # Numbered choices in `text` that WhatsApp may show as buttons or a list (bot/whatsapp/interactive.py),
+    # with `lead`, the text to show above them instead of the numbered lines.
+    options: tuple[Option, ...] = ()
+    lead: str = ""
+    button: str = ""  # the label of the button that opens the list
 
 
-@dataclass(frozen=True)
 class Effect:
-    """Something to do once the conversation is committed, e.g. ("notify", {...})."""
+    """Something to do in the conversation's transaction. Each kind is a frozen dataclass that
+    subclasses this, declared next to its handler by the domain that owns the records."""
 
-    kind: str
-    payload: dict[str, Any]
+    __slots__ = ()
 
 
 @dataclass
@@ -41,17 +66,41 @@ class Result:
     prompt: bool = True  # whether the next step's prompt follows what we say
 
 
+@dataclass(frozen=True)
+class Tap:
+    """The person tapped a button (or list item) of one of our messages instead of typing."""
+
+    payload: str  # the button's id, e.g. "accept"
+    replied_sid: str | None = None  # the Twilio SID of the message whose button was tapped
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What flows may use besides the message: read-only lookups, built once per process."""
+
+    config: Config
+    catalogs: Catalogs
+    directory: Directory
+    menu_entries: tuple[MenuEntry, ...] = ()
+    flow_names: frozenset[str] = frozenset()
+
+
 @dataclass
 class Context:
-    """What a step may look at. `t` renders catalog text in the conversation's language."""
+    """What a step may look at. `t` renders catalog text in the conversation's language; `session`
+    is the inbox's transaction (reads only: changes are effects)."""
 
     text: str
     conv: Conversation
     office: Office
     now: datetime
     t: Callable[..., str]
+    deps: Deps
+    session: Session
     has_media: bool = False
-    services: dict[str, Any] = field(default_factory=dict)
+    is_greeting: bool = False
+    conversation_id: int | None = None
+    tap: Tap | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -60,6 +109,15 @@ class Context:
     @property
     def lang(self) -> str:
         return self.conv.lang
+
+    @property
+    def config(self) -> Config:
+        return self.deps.config
+
+    @property
+    def staff(self) -> Staff:
+        """The office's employee directory (desk officers, hosts, identity documents)."""
+        return self.deps.directory.staff(self.office)
 
 
 Prompt = Callable[[Context], list[Reply]]
@@ -82,10 +140,14 @@ class MenuEntry:
 
 
 class Flow:
-    def __init__(self, name: str, steps: type[StrEnum], menu: MenuEntry | None = None, expires: bool = True):
+    def __init__(self, name: str, steps: type[StrEnum], menu: MenuEntry | None = None, expires: bool = True,
+                 emits: tuple[type[Effect], ...] = ()):
         self.name = name
         self.steps = steps
         self.menu = menu
+        # Every effect kind this flow may return: start-up checks each has a handler, and the engine
+        # refuses one not listed here.
+        self.emits = frozenset(emits)
         # False: a silent citizen stays in this flow however long (a handoff waits for its officer)
         # instead of starting again at the menu after the idle timeout.
         self.expires = expires
@@ -127,6 +189,26 @@ class Flow:
 
 def say(*texts: str) -> list[Reply]:
     return [Reply(t) for t in texts if t]
+
+
+TAP_SEPARATOR = "#"
+
+
+def numbered(ctx: Context, lead: str, labels: list[str], *, after: tuple[str, ...] = (), first: int = 1) -> Reply:
+    """`lead`, the choices as `1. label` lines, then `after`: the person types a number or taps the choice.
+    A tap's id names the step it was offered at, so a tap on an old list is read as its words, not its number."""
+    numbered_lines = [f"{i}. {label}" for i, label in enumerate(labels, first)]
+    text = "\n".join([lead, *numbered_lines, *after]).strip()
+    options = tuple(Option(f"{ctx.conv.step}{TAP_SEPARATOR}{i}", label) for i, label in enumerate(labels, first))
+    return Reply(text, options=options, lead="\n".join([lead, *after]).strip(), button=ctx.t("common.list_button"))
+
+
+def tapped_text(step: str, text: str, tap: Tap | None) -> str:
+    """What a tap means: the choice's number when it was offered at this step, else its title as typed."""
+    if tap is None or TAP_SEPARATOR not in tap.payload:
+        return text
+    offered_at, _, number = tap.payload.rpartition(TAP_SEPARATOR)
+    return number if offered_at == step and number.isdigit() else text
 
 
 def not_understood() -> Result:

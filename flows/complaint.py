@@ -8,13 +8,14 @@ writing; the bot says so, explains where to send it, and records the contact for
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from enum import StrEnum
 
-import bot.complaints.effects  # noqa: F401  (registers the "complaint.*" effects)
 from bot.complaints import model
+from bot.complaints.effects import DiscardComplaintDrafts, FileComplaint, RecordComplaintMedia
 from bot.complaints.text import channels
 from flows import menu
-from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -29,7 +30,8 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-flow = Flow("complaint", Step, menu=MenuEntry("complaint.menu_label", order=30, start=Step.CATEGORY))
+flow = Flow("complaint", Step, menu=MenuEntry("complaint.menu_label", order=30, start=Step.CATEGORY),
+            emits=(DiscardComplaintDrafts, RecordComplaintMedia, FileComplaint))
 
 MIN_DESCRIPTION = 10
 MAX_DESCRIPTION = 3000
@@ -136,15 +138,15 @@ def subject(ctx: Context) -> Result:
     else:
         return Result(understood=False)
     ctx.data["attachments"] = 0
-    return Result(goto=Step.DESCRIPTION, effects=[Effect("complaint.discard_drafts", {})])
+    return Result(goto=Step.DESCRIPTION, effects=[DiscardComplaintDrafts()])
 
 
 # -- description, photos and documents ---------------------------------------------------------------
-def _media(ctx: Context) -> list[Effect]:
+def _media(ctx: Context) -> list[RecordComplaintMedia]:
     if not ctx.has_media:
         return []
     ctx.data["attachments"] = ctx.data.get("attachments", 0) + 1
-    return [Effect("complaint.media", {})]
+    return [RecordComplaintMedia()]
 
 
 @flow.prompt(Step.DESCRIPTION)
@@ -246,15 +248,15 @@ def confirm(ctx: Context) -> Result:
     if choice != 1:
         return Result(understood=False)
     d = ctx.data
-    payload = {"category": d["category"], "consent_at": d.get("consent_at"), "name": d.get("name"),
-               "subject_unit": d.get("subject_unit"), "subject_text": d.get("subject_text"),
-               "description": d.get("description", ""), "anonymous": d.get("identity") == "anonymous",
-               "confidential": d.get("identity") in ("confidential", "anonymous") or bool(d.get("intel"))}
+    complaint = FileComplaint(
+        category=d["category"], consent_at=d.get("consent_at"), name=d.get("name"),
+        subject_unit=d.get("subject_unit"), subject_text=d.get("subject_text"),
+        description=d.get("description", ""), anonymous=d.get("identity") == "anonymous",
+        confidential=d.get("identity") in ("confidential", "anonymous") or bool(d.get("intel")))
     if d.get("intel"):
-        payload.update(subject_unit=model.INTELLIGENCE_UNIT, subject_text=None,
-                       description=ctx.t("complaint.intel.record"))
-    return Result(say=say(ctx.t("complaint.filed")), goto=menu.Step.MAIN, effects=[Effect("complaint.file", payload)],
-                  prompt=False)
+        complaint = replace(complaint, subject_unit=model.INTELLIGENCE_UNIT, subject_text=None,
+                            description=ctx.t("complaint.intel.record"))
+    return Result(say=say(ctx.t("complaint.filed")), goto=menu.Step.MAIN, effects=[complaint], prompt=False)
 
 
 # -- free text from the main menu: "mau lapor", "pengaduan", "lapor pungli" ------------------------------

@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-import bot.complaints.effects  # noqa: F401  (registers "complaint.citizen_reply")
 from bot.complaints import model, service
+from bot.complaints.effects import RecordCitizenReply
 from flows import menu
-from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, say
 
 
 class Step(StrEnum):
     TICKET = "ticket"
 
 
-flow = Flow("complaint_status", Step, menu=MenuEntry("complaint.status_menu_label", order=40, start=Step.TICKET))
+flow = Flow("complaint_status", Step, menu=MenuEntry("complaint.status_menu_label", order=40, start=Step.TICKET),
+            emits=(RecordCitizenReply,))
 
 STATUS_COMMAND = re.compile(r"^\s*(?:cek\s+|check\s+)?status\s+(\S+)\s*$", re.IGNORECASE)
 NOT_SATISFIED = re.compile(r"^\s*(?:tidak puas|belum puas|not satisfied)\s+(\S+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
@@ -36,17 +37,15 @@ class _Catalog:
 
 
 def _lookup(ctx: Context, ticket: str) -> str:
-    with ctx.services["db"].session() as session:
-        complaint = service.find_for_citizen(session, ctx.office.slug, ticket, ctx.conv.phone)
-        if complaint is None:
-            return ctx.t("complaint.view.not_found", ticket=ticket)
-        return service.citizen_status(_Catalog(ctx), ctx.lang, ctx.office, complaint)
+    complaint = service.find_for_citizen(ctx.session, ctx.office.slug, ticket, ctx.conv.phone)
+    if complaint is None:
+        return ctx.t("complaint.view.not_found", ticket=ticket)
+    return service.citizen_status(_Catalog(ctx), ctx.lang, ctx.office, complaint)
 
 
 @flow.prompt(Step.TICKET)
 def ask_ticket(ctx: Context) -> list[Reply]:
-    with ctx.services["db"].session() as session:
-        recent = service.recent_for_citizen(session, ctx.office.slug, ctx.conv.phone)
+    recent = service.recent_for_citizen(ctx.session, ctx.office.slug, ctx.conv.phone)
     lines = [ctx.t("complaint.view.recent_item", ticket=c.ticket, status=ctx.t(f"complaint.status.{c.status}"))
              for c in recent]
     recent_text = ctx.t("complaint.view.recent", items="\n".join(lines)) if lines else ""
@@ -82,11 +81,10 @@ def not_satisfied(ctx: Context) -> Result | None:
     number = model.parse_ticket(match.group(1)) if match else None
     if number is None:
         return None
-    with ctx.services["db"].session() as session:
-        complaint = service.find_for_citizen(session, ctx.office.slug, number, ctx.conv.phone)
+    complaint = service.find_for_citizen(ctx.session, ctx.office.slug, number, ctx.conv.phone)
     if complaint is None:
         return Result(say=say(ctx.t("complaint.view.not_found", ticket=number)), goto=ctx.conv.step,
                       prompt=not ctx.conv.at_home)
-    effect = Effect("complaint.citizen_reply", {"ticket": number, "message": match.group(2) or ctx.text})
+    effect = RecordCitizenReply(ticket=number, message=match.group(2) or ctx.text)
     return Result(say=say(ctx.t("complaint.view.reply_recorded", ticket=number)), goto=ctx.conv.step,
                   effects=[effect], prompt=not ctx.conv.at_home)

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
-
 from bot.clock import as_utc
-from bot.handoff import ACK_EVERY, next_opening, open_request
-from bot.models import Conversation
-from flows.base import Context, Effect, Flow, Reply, Result, say
+from bot.handoff import ACK_EVERY, AcknowledgeWaiting, RequestHandoff, next_opening, open_request
+from flows.base import Context, Flow, Reply, Result, say
 
 
 class Step(StrEnum):
     WAITING = "waiting"
 
 
-flow = Flow("handoff", Step, expires=False)  # however long the officer takes, the citizen waits for them
+# However long the officer takes, the citizen waits for them (no idle expiry back to the menu).
+flow = Flow("handoff", Step, expires=False, emits=(RequestHandoff, AcknowledgeWaiting))
 
 
 def request(ctx: Context, reason: str) -> Result:
     """Start a handoff ("asked": the citizen typed *petugas*; "stuck": misunderstood twice)."""
     opening = "handoff.requested" if reason == "asked" else "handoff.stuck"
-    return Result(say=say(ctx.t(opening)), goto=Step.WAITING, effects=[Effect("handoff.request", {"reason": reason})])
+    return Result(say=say(ctx.t(opening)), goto=Step.WAITING, effects=[RequestHandoff(reason)])
 
 
 def when_text(ctx: Context) -> str | None:
@@ -45,15 +43,9 @@ def waiting_prompt(ctx: Context) -> list[Reply]:
 @flow.handler(Step.WAITING)
 def waiting(ctx: Context) -> Result:
     """Records nothing new (the transcript has the message); reassures a waiting citizen now and then."""
-    with ctx.services["db"].session() as session:
-        pending = open_request(session, _conversation_id(session, ctx))
-        due = pending is not None and pending.status == "waiting" and (
-            pending.last_ack_at is None or ctx.now - as_utc(pending.last_ack_at) >= ACK_EVERY)
+    pending = open_request(ctx.session, ctx.conversation_id) if ctx.conversation_id else None
+    due = pending is not None and pending.status == "waiting" and (
+        pending.last_ack_at is None or ctx.now - as_utc(pending.last_ack_at) >= ACK_EVERY)
     if due:
-        return Result(say=say(ctx.t("handoff.waiting_ack")), effects=[Effect("handoff.ack", {})])
+        return Result(say=say(ctx.t("handoff.waiting_ack")), effects=[AcknowledgeWaiting()])
     return Result()  # an officer has it (or we just said so): the officer answers, not the bot
-
-
-def _conversation_id(session, ctx: Context) -> int:
-    return session.scalar(select(Conversation.id).where(Conversation.office == ctx.office.slug,
-                                                        Conversation.phone == ctx.conv.phone))

@@ -13,14 +13,14 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
+from bot.employees import Employee, match
 from bot.models.visits import Visit
-from bot.visits import effects as _effects  # noqa: F401  (registers the visit.* effect kinds)
-from bot.visits import parsing, records, settings
-from bot.visits.employees import Staff, match
-from bot.visits.notices import Notices
+from bot.visits import model, parsing, queries, settings
+from bot.visits.effects import AnswerAsHost
+from bot.visits.notices import when_text
 from bot.visits.security import normal_code
 from bot.visits.settings import to_utc
-from flows.base import Context, Effect, Flow, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, Reply, Result, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -30,21 +30,12 @@ class Step(StrEnum):
     REDIRECT = "redirect"
 
 
-flow = Flow("host", Step)
+flow = Flow("host", Step, emits=(AnswerAsHost,))
 KEY = "_host"
 
 
-def _staff(ctx: Context) -> Staff:
-    return ctx.services["directory"].staff(ctx.office)
-
-
-def _notices(ctx: Context) -> Notices:
-    return Notices(ctx.services["config"], ctx.office, ctx.now, ctx.services["db"])
-
-
 def _pending(ctx: Context) -> list[Visit]:
-    with ctx.services["db"].session() as session:
-        return records.pending_for_host(session, ctx.office.slug, ctx.conv.phone)
+    return queries.pending_for_host(ctx.session, ctx.office.slug, ctx.conv.phone)
 
 
 def _state(ctx: Context) -> dict:
@@ -56,7 +47,7 @@ def _visit(ctx: Context) -> Visit | None:
     return next((v for v in _pending(ctx) if v.id == visit_id), None)
 
 
-def _back(ctx: Context, replies: list[Reply], effects: list[Effect] | None = None) -> Result:
+def _back(ctx: Context, replies: list[Reply], effects: list[AnswerAsHost] | None = None) -> Result:
     """Done: back to where this number's conversation was before the host's reply."""
     state = ctx.data.pop(KEY, {})
     return_to = state.get("return_to")
@@ -65,28 +56,11 @@ def _back(ctx: Context, replies: list[Reply], effects: list[Effect] | None = Non
     return Result(say=replies, effects=effects or [], prompt=False)
 
 
-def _unit_name(ctx: Context, slug: str | None) -> str | None:
-    return next((u.name for u in ctx.office.units if u.slug == slug), None)
-
-
-def _answer_effect(ctx: Context, visit: Visit, answer: str, reason: str = "", proposed_at: datetime | None = None,
-                   redirect_to: dict | None = None) -> Effect:
-    notices = _notices(ctx)
-    data = records.as_dict(visit, _unit_name(ctx, visit.unit))
-    me = _staff(ctx).by_phone(ctx.conv.phone)
-    host_name = redirect_to["name"] if redirect_to else (visit.host_name or "")
-    payload: dict = {"visit_id": visit.id, "answer": answer, "reason": reason, "proposed_at": proposed_at,
-                     "host_key": me.key if me else None,
-                     "citizen_notice": notices.outcome(data, visit.citizen_phone, visit.citizen_lang, answer,
-                                                       reason=reason, proposed_at=proposed_at, host_name=host_name),
-                     "remind_minutes": settings.host_remind_minutes(ctx.services["config"]),
-                     "escalate_minutes": settings.host_escalate_minutes(ctx.services["config"])}
-    if redirect_to:
-        redirected = {**data, "host_name": redirect_to["name"]}
-        notice = notices.host_notice(redirected, redirect_to["whatsapp"]) if redirect_to.get("whatsapp") else None
-        desk = [] if notice else notices.desk_notices(redirected, _staff(ctx), "no_host")
-        payload["redirect"] = {"host": redirect_to, "host_notice": notice, "desk_notices": desk}
-    return Effect("visit.host_answer", payload)
+def _answer(ctx: Context, visit: Visit, answer: str, reason: str = "", proposed_at: datetime | None = None,
+            redirect_to: Employee | None = None) -> AnswerAsHost:
+    me = ctx.staff.by_phone(ctx.conv.phone)
+    return AnswerAsHost(visit.id, answer, reason=reason, proposed_at=proposed_at, redirect_to=redirect_to,
+                        host_key=me.key if me else None)
 
 
 def _settle(ctx: Context, visit: Visit, answer: parsing.HostAnswer) -> Result:
@@ -94,7 +68,7 @@ def _settle(ctx: Context, visit: Visit, answer: parsing.HostAnswer) -> Result:
     state = _state(ctx)
     state["visit_id"] = visit.id
     if answer.kind == "accept":
-        return _back(ctx, say(ctx.t("host.accepted", code=visit.code)), [_answer_effect(ctx, visit, "accept")])
+        return _back(ctx, say(ctx.t("host.accepted", code=visit.code)), [_answer(ctx, visit, "accept")])
     if answer.kind == "decline":
         if not answer.rest:
             return Result(goto=Step.REASON)
@@ -111,7 +85,7 @@ def _settle(ctx: Context, visit: Visit, answer: parsing.HostAnswer) -> Result:
 def _decline(ctx: Context, visit: Visit, reason: str) -> Result:
     reason = " ".join(reason.split())[:300]
     return _back(ctx, say(ctx.t("host.declined", code=visit.code)),
-                 [_answer_effect(ctx, visit, "decline", reason=reason)])
+                 [_answer(ctx, visit, "decline", reason=reason)])
 
 
 def _propose(ctx: Context, visit: Visit, text: str) -> Result:
@@ -121,16 +95,16 @@ def _propose(ctx: Context, visit: Visit, text: str) -> Result:
     except parsing.Invalid as exc:
         correction = ctx.t(f"visit.errors.{exc.reason}", **exc.values)
         return Result(say=say(correction, ctx.t("host.ask_propose")), goto=Step.PROPOSE, prompt=False)
-    when = _notices(ctx).when(moment, ctx.lang)
+    when = when_text(ctx.t, ctx.office, moment)
     return _back(ctx, say(ctx.t("host.proposed", code=visit.code, when=when)),
-                 [_answer_effect(ctx, visit, "propose", proposed_at=to_utc(moment))])
+                 [_answer(ctx, visit, "propose", proposed_at=to_utc(moment))])
 
 
 def _redirect(ctx: Context, visit: Visit, text: str) -> Result:
     """Seed 003: the Kasi Intel decides whether the Kajari receives the guest or he does."""
     cleaned = re.sub(r"^(ke|kepada|to)\s+", "", text.strip(), flags=re.IGNORECASE)
     state = _state(ctx)
-    staff = _staff(ctx)
+    staff = ctx.staff
     choice = numbered_choice(cleaned, len(state.get("candidates", [])))
     if choice is not None:
         found = [staff.get(state["candidates"][choice - 1])]
@@ -142,18 +116,39 @@ def _redirect(ctx: Context, visit: Visit, text: str) -> Result:
         lines += [f"{i}. {e.name} ({e.title})" for i, e in enumerate(found, 1)]
         return Result(say=say("\n".join(lines)), goto=Step.REDIRECT, prompt=False)
     employee = found[0]
-    target = {"key": employee.key, "name": employee.name, "title": employee.title, "unit": employee.unit,
-              "whatsapp": employee.whatsapp}
     return _back(ctx, say(ctx.t("host.redirected", code=visit.code, host=employee.name)),
-                 [_answer_effect(ctx, visit, "redirect", redirect_to=target)])
+                 [_answer(ctx, visit, "redirect", redirect_to=employee)])
+
+
+# The host notice template's buttons (config/whatsapp_templates.yaml) and the answer each one is.
+TAP_ANSWERS = {"accept": "accept", "decline": "decline", "propose": "propose"}
+
+
+def _tapped(ctx: Context) -> Result | None:
+    """A tap on a notice's button answers that notice's visit, however many others wait."""
+    kind = TAP_ANSWERS.get(ctx.tap.payload) if ctx.tap else None
+    if kind is None or not ctx.tap.replied_sid:
+        return None
+    visit = queries.visit_of_notice(ctx.session, ctx.office.slug, ctx.tap.replied_sid)
+    if visit is None or visit.host_phone != ctx.conv.phone:
+        return None
+    if visit.status != model.AWAITING_HOST:
+        return Result(say=say(ctx.t("host.already_answered")), prompt=False)
+    # A tap in the middle of answering another notice leaves that one: back to where the number was.
+    return_to = _state(ctx).get("return_to") if ctx.conv.step.startswith(f"{flow.name}:") else ctx.conv.step
+    ctx.data[KEY] = {"return_to": return_to, "answer": [kind, ""]}
+    return _settle(ctx, visit, parsing.HostAnswer(kind, ""))
 
 
 @flow.interceptor
 def host_reply(ctx: Context) -> Result | None:
     """Routes an employee's answer to a pending visit notice; anything else goes on to its own step."""
+    tapped = _tapped(ctx)
+    if tapped is not None:
+        return tapped
     if ctx.conv.step.startswith(f"{flow.name}:") or not ctx.text:
         return None
-    if _staff(ctx).by_phone(ctx.conv.phone) is None:  # citizens cost no query
+    if ctx.staff.by_phone(ctx.conv.phone) is None:  # citizens cost no query
         return None
     pending = _pending(ctx)
     if not pending:
@@ -173,12 +168,11 @@ def host_reply(ctx: Context) -> Result | None:
 
 @flow.prompt(Step.PICK)
 def ask_pick(ctx: Context) -> list[Reply]:
-    notices = _notices(ctx)
     visits = _pending(ctx)
     _state(ctx)["choices"] = [v.id for v in visits]
     lines = [ctx.t("host.ask_pick")]
-    lines += [ctx.t("host.pick_line", number=i, code=v.code, guest=v.name, when=notices.when(v.scheduled_at, ctx.lang))
-              for i, v in enumerate(visits, 1)]
+    lines += [ctx.t("host.pick_line", number=i, code=v.code, guest=v.name,
+                    when=when_text(ctx.t, ctx.office, v.scheduled_at)) for i, v in enumerate(visits, 1)]
     return say("\n".join(lines))
 
 

@@ -69,6 +69,6 @@ flow = Flow("office_info", Step, menu=MenuEntry("menu.office_info", order=90, ac
 @flow.interceptor
 def question_about_the_office(ctx: Context) -> Result | None:
     """At the main menu, "alamat kantor di mana?" or "jam buka" gets the office information."""
-    if ctx.conv.at_home and ctx.text and ctx.services["catalogs"].vocabulary.about_the_office(ctx.text):
+    if ctx.conv.at_home and ctx.text and ctx.deps.catalogs.vocabulary.about_the_office(ctx.text):
         return show(ctx)
     return None

@@ -8,11 +8,13 @@ product, complaint channels, a requirements checklist, and (when offered) a visi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from bot.catalog import Catalog, Service
+from bot.survey.effects import OfferSurvey
 from flows import visit
-from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -29,7 +31,7 @@ NO = {"2", "belum", "tidak", "tdk", "no", "not yet", "blm", "ga", "gak", "nggak"
 
 
 def _catalog(ctx: Context) -> Catalog | None:
-    return ctx.services["catalogs"].catalog(ctx.office)
+    return ctx.deps.catalogs.catalog(ctx.office)
 
 
 def _state(ctx: Context) -> dict:
@@ -49,7 +51,7 @@ def _unit_name(catalog: Catalog, slug: str) -> str:
 
 
 def _visit_offered(ctx: Context) -> bool:
-    return "visit" in ctx.services["flows"]
+    return "visit" in ctx.deps.flow_names
 
 
 def _waktu(service: Service) -> str:
@@ -57,10 +59,10 @@ def _waktu(service: Service) -> str:
     return "; ".join([service.waktu.text, *service.waktu.detail])
 
 
-def _survey_offer(ctx: Context, service: Service) -> Effect:
+def _survey_offer(ctx: Context, service: Service) -> OfferSurvey:
     """An answered inquiry earns a survey invitation (opt-in), once per citizen, service and day."""
     day = ctx.office.local(ctx.now).date().isoformat()
-    return Effect("survey.offer", {"event_kind": "inquiry", "event_ref": f"{ctx.conv.phone}:{service.id}:{day}"})
+    return OfferSurvey(event_kind="inquiry", event_ref=f"{ctx.conv.phone}:{service.id}:{day}")
 
 
 def _bullets(items) -> str:
@@ -83,13 +85,13 @@ def start(ctx: Context) -> Result:
     return Result(goto=Step.UNITS)
 
 
-flow = Flow("services", Step, menu=MenuEntry("services.menu_label", order=10, action=start))
+flow = Flow("services", Step, menu=MenuEntry("services.menu_label", order=10, action=start), emits=(OfferSurvey,))
 
 
 # -- free text ----------------------------------------------------------------------------------
 def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
     """Search the catalog; None when nothing matched and `fallback` is False (let others try)."""
-    search = ctx.services["catalogs"].search(ctx.office)
+    search = ctx.deps.catalogs.search(ctx.office)
     if search is None or not ctx.text:
         return None
     match = search.search(ctx.text)
@@ -113,7 +115,7 @@ def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
 @flow.interceptor
 def question_at_the_menu(ctx: Context) -> Result | None:
     """At the main menu, a typed question ("biaya bantuan hukum?") is answered from the catalog."""
-    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.text, 99) or ctx.services.get("is_greeting"):
+    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.text, 99) or ctx.is_greeting:
         return None
     return answer_question(ctx, fallback=False)
 
@@ -127,8 +129,7 @@ def _open_card(ctx: Context, service: Service) -> Result:
 @flow.prompt(Step.UNITS)
 def units_prompt(ctx: Context) -> list[Reply]:
     units = _units_with_services(_catalog(ctx))
-    return say("\n".join([ctx.t("services.units_title"), _bullets(u.name for u in units), "",
-                          ctx.t("services.choose")]))
+    return [numbered(ctx, ctx.t("services.units_title"), [u.name for u in units], after=("", ctx.t("services.choose")))]
 
 
 @flow.handler(Step.UNITS)
@@ -155,13 +156,17 @@ def _page(ctx: Context) -> tuple[list[Service], int, bool, bool]:
 @flow.prompt(Step.LIST)
 def list_prompt(ctx: Context) -> list[Reply]:
     shown, count, has_prev, has_next = _page(ctx)
-    lines = [ctx.t("services.list_title", unit=_unit_name(_catalog(ctx), _state(ctx)["unit"])), _bullets(
-        s.name for s in shown)]
-    if has_next:
-        lines.append(ctx.t("services.page_next", number=count + 1))
+    title = ctx.t("services.list_title", unit=_unit_name(_catalog(ctx), _state(ctx)["unit"]))
+    reply = numbered(ctx, title, [s.name for s in shown], after=("", ctx.t("services.choose")))
+    if not (has_next or has_prev):
+        return [reply]
+    # The paging lines are choices too: shown in the text after the services, tappable like them.
+    pages = [ctx.t("services.page_next", number=count + 1)] if has_next else []
     if has_prev:
-        lines.append(ctx.t("services.page_prev", number=count + 1 + has_next))
-    return say("\n".join([*lines, "", ctx.t("services.choose")]))
+        pages.append(ctx.t("services.page_prev", number=count + 1 + has_next))
+    labels = [s.name for s in shown] + [line.split(". ", 1)[-1] for line in pages]
+    text = "\n".join([title, _bullets(s.name for s in shown), *pages, "", ctx.t("services.choose")])
+    return [replace(numbered(ctx, title, labels, after=("", ctx.t("services.choose"))), text=text)]
 
 
 @flow.handler(Step.LIST)
@@ -278,7 +283,7 @@ def checklist(ctx: Context) -> Result:
 def pick_prompt(ctx: Context) -> list[Reply]:
     catalog = _catalog(ctx)
     names = [catalog.service(key).name for key in _state(ctx)["choices"]]
-    return say("\n".join([ctx.t("services.pick_title"), _bullets(names), "", ctx.t("services.pick_footer")]))
+    return [numbered(ctx, ctx.t("services.pick_title"), names, after=("", ctx.t("services.pick_footer")))]
 
 
 @flow.handler(Step.PICK)

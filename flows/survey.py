@@ -4,13 +4,13 @@ so a citizen who stops ("stop") resumes where they were ("survei")."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
-import bot.survey.effects  # noqa: F401  (registers the "survey.*" effects)
-from bot import skm
-from bot.survey import service
+from bot.survey import ikm, service
+from bot.survey.effects import SaveSurveyAnswers
 from flows import menu
-from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -36,33 +36,35 @@ PROFILE_ORDER = (Step.GENDER, Step.AGE, Step.EDUCATION, Step.OCCUPATION)
 
 def _next_element(ctx: Context) -> str | None:
     answers = ctx.data.get("answers", {})
-    return next((e for e in skm.ELEMENTS if e not in answers), None)
+    return next((e for e in ikm.ELEMENTS if e not in answers), None)
 
 
 def start(ctx: Context) -> Result:
     """Opens the citizen's invitation (resuming saved answers); without one, explains when it is offered."""
-    with ctx.services["db"].session() as session:
-        invitation = service.open_invitation(session, ctx.office.slug, ctx.conv.phone, ctx.now)
-        answers = service.progress(session, invitation.id) if invitation else {}
+    invitation = service.open_invitation(ctx.session, ctx.office.slug, ctx.conv.phone, ctx.now)
+    answers = service.progress(ctx.session, invitation.id) if invitation else {}
     if invitation is None:
         return Result(say=say(ctx.t("survey.no_invitation"), ctx.t("survey.next")))
     ctx.data.clear()
     ctx.data.update(inv=invitation.id, answers=answers, profile={})
     key = "survey.resume" if answers else "survey.intro"
-    return Result(say=say(ctx.t(key, answered=len(answers), total=len(skm.ELEMENTS))),
+    return Result(say=say(ctx.t(key, answered=len(answers), total=len(ikm.ELEMENTS))),
                   goto=Step.ELEMENT if _next_element(ctx) else Step.PROFILE)
 
 
-flow = Flow("survey", Step, menu=MenuEntry("survey.menu_label", order=50, action=start))
+flow = Flow("survey", Step, menu=MenuEntry("survey.menu_label", order=50, action=start),
+            emits=(SaveSurveyAnswers,))
 
 
 @flow.prompt(Step.ELEMENT)
 def ask_element(ctx: Context) -> list[Reply]:
-    element = _next_element(ctx) or skm.ELEMENTS[-1]
-    number = skm.ELEMENTS.index(element) + 1
-    options = "\n".join(f"{i}. {ctx.t(f'survey.element.{element}.a{i}')}" for i in range(1, 5))
-    return say(ctx.t("survey.question", number=number, total=len(skm.ELEMENTS),
-                     question=ctx.t(f"survey.element.{element}.q"), options=options))
+    element = _next_element(ctx) or ikm.ELEMENTS[-1]
+    number = ikm.ELEMENTS.index(element) + 1
+    labels = [ctx.t(f"survey.element.{element}.a{i}") for i in range(1, ikm.MAX_SCORE + 1)]
+    question = {"number": number, "total": len(ikm.ELEMENTS), "question": ctx.t(f"survey.element.{element}.q")}
+    choices = numbered(ctx, ctx.t("survey.question", options="", **question).strip(), labels)
+    text = ctx.t("survey.question", options="\n".join(f"{i}. {label}" for i, label in enumerate(labels, 1)), **question)
+    return [replace(choices, text=text)]
 
 
 @flow.handler(Step.ELEMENT)
@@ -71,11 +73,11 @@ def element(ctx: Context) -> Result:
     current = _next_element(ctx)
     if current is None:
         return Result(goto=Step.PROFILE)
-    value = numbered_choice(ctx.text, skm.MAX_SCORE)
+    value = numbered_choice(ctx.text, ikm.MAX_SCORE)
     if value is None:
         return Result(say=say(ctx.t("survey.correction")), goto=Step.ELEMENT)
     ctx.data["answers"] = {**ctx.data.get("answers", {}), current: value}
-    save = Effect("survey.save", {"invitation": ctx.data["inv"], "answers": {current: value}})
+    save = SaveSurveyAnswers(invitation=ctx.data["inv"], answers={current: value})
     return Result(goto=Step.ELEMENT if _next_element(ctx) else Step.PROFILE, effects=[save])
 
 
@@ -137,11 +139,11 @@ def suggestion(ctx: Context) -> Result:
     text = ctx.text.strip()
     if not text:
         return Result(understood=False)
-    payload = {"invitation": ctx.data["inv"], "answers": ctx.data.get("answers", {}),
-               "profile": ctx.data.get("profile", {}), "complete": True,
-               "suggestion": None if text.lower() in SKIP_WORDS else text[:2000]}
+    done = SaveSurveyAnswers(invitation=ctx.data["inv"], answers=ctx.data.get("answers", {}),
+                             profile=ctx.data.get("profile", {}), complete=True,
+                             suggestion=None if text.lower() in SKIP_WORDS else text[:2000])
     return Result(say=say(ctx.t("survey.thanks"), ctx.t("survey.next")), goto=menu.Step.MAIN,
-                  effects=[Effect("survey.save", payload)], prompt=False)
+                  effects=[done], prompt=False)
 
 
 @flow.interceptor

@@ -15,18 +15,28 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bot.clock import as_utc
+from bot.employees import Employee, match
+from bot.masking import mask_id
 from bot.models import InboundMessage
 from bot.models.visits import Visit
-from bot.visits import effects as _effects  # noqa: F401  (registers the visit.* effect kinds)
-from bot.visits import parsing, records, security, settings
-from bot.visits.employees import Employee, Staff, match
-from bot.visits.notices import Notices
+from bot.visits import model, parsing, queries, security, settings
+from bot.visits.effects import (
+    AnswerProposal,
+    AttachPhoto,
+    CancelVisit,
+    RecordConsent,
+    RedactInbound,
+    RegisterVisit,
+    RescheduleVisit,
+)
+from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN
+from bot.visits.notices import when_text
+from bot.visits.service import Draft
 from bot.visits.settings import to_utc
-from flows.base import Context, Effect, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered_choice, say
 from flows.menu import Step as MenuStep
 
 CONSENT_VERSION = "visit-2026-11"
-PURPOSE_MIN, PURPOSE_MAX = 5, 500
 
 
 class Step(StrEnum):
@@ -56,7 +66,9 @@ def begin(ctx: Context) -> Result:
     return Result(goto=Step.CONSENT)
 
 
-flow = Flow("visit", Step, menu=MenuEntry("visit.menu", order=20, action=begin))
+flow = Flow("visit", Step, menu=MenuEntry("visit.menu", order=20, action=begin),
+            emits=(RecordConsent, RedactInbound, AttachPhoto, RegisterVisit, RescheduleVisit, CancelVisit,
+                   AnswerProposal))
 
 
 def begin_for_service(ctx: Context, service_name: str) -> Result:
@@ -67,17 +79,12 @@ def begin_for_service(ctx: Context, service_name: str) -> Result:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _staff(ctx: Context) -> Staff:
-    return ctx.services["directory"].staff(ctx.office)
-
-
-def _notices(ctx: Context) -> Notices:
-    return Notices(ctx.services["config"], ctx.office, ctx.now, ctx.services["db"])
+def _when_text(ctx: Context, moment: datetime) -> str:
+    return when_text(ctx.t, ctx.office, moment)
 
 
 def _open_visits(ctx: Context) -> list[Visit]:
-    with ctx.services["db"].session() as session:
-        return records.open_for_citizen(session, ctx.office.slug, ctx.conv.phone, ctx.now)
+    return queries.open_for_citizen(ctx.session, ctx.office.slug, ctx.conv.phone, ctx.now)
 
 
 def _employee_dict(employee: Employee) -> dict:
@@ -88,11 +95,7 @@ def _employee_dict(employee: Employee) -> dict:
 def _host_label(ctx: Context, host: dict | None, unit: str | None) -> str:
     if host:
         return ctx.t("visit.host_label", name=host["name"], title=host["title"])
-    return _unit_name(ctx, unit) or "-"
-
-
-def _unit_name(ctx: Context, slug: str | None) -> str | None:
-    return next((u.name for u in ctx.office.units if u.slug == slug), None)
+    return ctx.office.unit_name(unit) or "-"
 
 
 def _when(iso: str) -> datetime:
@@ -111,19 +114,6 @@ def _check_when(ctx: Context) -> datetime | Result:
     except parsing.Invalid as exc:
         return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values), ctx.t("visit.when_examples")))
     return moment
-
-
-def _host_specs(ctx: Context, visit: dict, host: dict | None) -> tuple[dict | None, list[dict]]:
-    notices = _notices(ctx)
-    if host and host.get("whatsapp"):
-        return notices.host_notice(visit, host["whatsapp"]), []
-    return None, notices.desk_notices(visit, _staff(ctx), "no_host")
-
-
-def _followup_minutes(ctx: Context) -> dict:
-    config = ctx.services["config"]
-    return {"remind_minutes": settings.host_remind_minutes(config),
-            "escalate_minutes": settings.host_escalate_minutes(config)}
 
 
 # -- START: new visit, or my visits ----------------------------------------------------------------
@@ -146,7 +136,7 @@ def start(ctx: Context) -> Result:
 # -- CONSENT (UU 27/2022) --------------------------------------------------------------------------
 @flow.prompt(Step.CONSENT)
 def ask_consent(ctx: Context) -> list[Reply]:
-    days = settings.retention_days(ctx.services["config"])
+    days = settings.retention_days(ctx.config)
     return say(ctx.t("visit.consent", days=days))
 
 
@@ -156,7 +146,7 @@ def consent(ctx: Context) -> Result:
     answer = parsing.yes_no(ctx.text)
     if answer is None:
         return Result(understood=False)
-    record = Effect("visit.consent", {"accepted": answer, "version": CONSENT_VERSION, "lang": ctx.lang})
+    record = RecordConsent(accepted=answer, version=CONSENT_VERSION, lang=ctx.lang)
     if not answer:
         return Result(say=say(ctx.t("visit.consent_declined", hotline=ctx.office.hotline)), goto=MenuStep.MAIN,
                       effects=[record], prompt=False)
@@ -181,7 +171,7 @@ def name(ctx: Context) -> Result:
 
 @flow.prompt(Step.ID_TYPE)
 def ask_id_type(ctx: Context) -> list[Reply]:
-    types = _staff(ctx).id_types
+    types = ctx.staff.id_types
     lines = [ctx.t("visit.ask_id_type")]
     lines += [f"{i}. {ctx.t(f'visit.id_types.{kind}')}" for i, kind in enumerate(types, 1)]
     return say("\n".join(lines))
@@ -190,7 +180,7 @@ def ask_id_type(ctx: Context) -> list[Reply]:
 @flow.handler(Step.ID_TYPE)
 def id_type(ctx: Context) -> Result:
     """Stores the document type (a number, or its name: "KTP"); asks its number next."""
-    types = _staff(ctx).id_types
+    types = ctx.staff.id_types
     choice = numbered_choice(ctx.text, len(types))
     word = ctx.text.strip().lower()
     if choice is None and word in types:
@@ -216,12 +206,12 @@ def id_number(ctx: Context) -> Result:
         number = parsing.id_number(kind, ctx.text, ctx.now.astimezone(ctx.office.zone).date())
     except parsing.Invalid as exc:
         return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values)),
-                      effects=[Effect("visit.redact_inbound", {"body": "[redacted]"})])
-    masked = parsing.mask_id(number)
+                      effects=[RedactInbound("[redacted]")])
+    masked = mask_id(number)
     ctx.data["id_masked"] = masked
-    ctx.data["id_hash"] = security.id_hash(security.secret_key(ctx.services["config"]), kind, number)
+    ctx.data["id_hash"] = security.id_hash(security.secret_key(ctx.config), kind, number)
     return Result(say=say(ctx.t("visit.id_saved", masked=masked)), goto=Step.PHOTO,
-                  effects=[Effect("visit.redact_inbound", {"body": masked})])
+                  effects=[RedactInbound(masked)])
 
 
 # -- PHOTO -----------------------------------------------------------------------------------------
@@ -231,10 +221,9 @@ def ask_photo(ctx: Context) -> list[Reply]:
 
 
 def _latest_media(ctx: Context) -> tuple[str, str] | None:
-    with ctx.services["db"].session() as session:
-        row = session.scalar(select(InboundMessage).where(
-            InboundMessage.office == ctx.office.slug, InboundMessage.from_number == ctx.conv.phone)
-            .order_by(InboundMessage.id.desc()).limit(1))
+    row = ctx.session.scalar(select(InboundMessage).where(
+        InboundMessage.office == ctx.office.slug, InboundMessage.from_number == ctx.conv.phone)
+        .order_by(InboundMessage.id.desc()).limit(1))
     if row is None or not row.media:
         return None
     first = row.media[0]
@@ -253,7 +242,7 @@ def photo(ctx: Context) -> Result:
     ctx.data["photo"] = True
     # Coming from a service's card, the purpose is that service: no need to ask it.
     return Result(say=say(ctx.t("visit.photo_saved")), goto=Step.HOST if ctx.data.get("purpose") else Step.PURPOSE,
-                  effects=[Effect("visit.photo", {"url": url, "content_type": content_type})])
+                  effects=[AttachPhoto(url, content_type)])
 
 
 # -- PURPOSE ---------------------------------------------------------------------------------------
@@ -289,7 +278,7 @@ def host(ctx: Context) -> Result:
     text = ctx.text.strip().lower()
     if any(text.startswith(words) for words in DONT_KNOW):
         return Result(goto=Step.HOST_UNIT)
-    found = match(_staff(ctx), ctx.text)
+    found = match(ctx.staff, ctx.text)
     if len(found) == 1:
         employee = found[0][0]
         ctx.data["host"], ctx.data["unit"] = _employee_dict(employee), employee.unit
@@ -303,7 +292,7 @@ def host(ctx: Context) -> Result:
 
 @flow.prompt(Step.HOST_PICK)
 def ask_host_pick(ctx: Context) -> list[Reply]:
-    staff = _staff(ctx)
+    staff = ctx.staff
     lines = [ctx.t("visit.ask_host_pick")]
     for i, key in enumerate(ctx.data.get("candidates", []), 1):
         employee = staff.get(key)
@@ -322,7 +311,7 @@ def host_pick(ctx: Context) -> Result:
         return Result(understood=False)
     if choice == len(keys) + 1:
         return Result(goto=Step.HOST_UNIT)
-    employee = _staff(ctx).get(keys[choice - 1])
+    employee = ctx.staff.get(keys[choice - 1])
     if employee is None:  # the employees file changed meanwhile
         return Result(goto=Step.HOST)
     ctx.data["host"], ctx.data["unit"] = _employee_dict(employee), employee.unit
@@ -342,7 +331,7 @@ def host_unit(ctx: Context) -> Result:
     if choice is None:
         return Result(understood=False)
     unit = ctx.office.units[choice - 1]
-    head = next((e for e in _staff(ctx).employees if e.unit == unit.slug), None)
+    head = next((e for e in ctx.staff.employees if e.unit == unit.slug), None)
     ctx.data["unit"] = unit.slug
     ctx.data["host"] = _employee_dict(head) if head else None
     return Result(goto=Step.WHEN)
@@ -368,39 +357,32 @@ def when(ctx: Context) -> Result:
 @flow.prompt(Step.CONFIRM)
 def ask_confirm(ctx: Context) -> list[Reply]:
     d = ctx.data
-    notices = _notices(ctx)
     return say(ctx.t("visit.confirm", name=d["name"], document=ctx.t(f"visit.id_types.{d['id_type']}"),
                      masked=d["id_masked"], purpose=d["purpose"], host=_host_label(ctx, d.get("host"), d.get("unit")),
-                     when=notices.when(_when(d["when"]), ctx.lang)))
+                     when=_when_text(ctx, _when(d["when"]))))
 
 
-def _visit_payload(ctx: Context, code: str) -> dict:
+def _draft(ctx: Context, code: str) -> Draft:
     d = ctx.data
-    host = d.get("host")
-    return {"code": code, "name": d["name"], "id_type": d["id_type"], "id_masked": d["id_masked"],
-            "id_hash": d["id_hash"], "purpose": d["purpose"], "host_name": host["name"] if host else None,
-            "host_phone": host.get("whatsapp") if host else None, "unit": d.get("unit"),
-            "unit_name": _unit_name(ctx, d.get("unit")), "scheduled_at": _when(d["when"])}
+    host = d.get("host") or {}
+    return Draft(code=code, name=d["name"], id_type=d["id_type"], id_masked=d["id_masked"], id_hash=d["id_hash"],
+                 purpose=d["purpose"], scheduled_at=_when(d["when"]), lang=ctx.lang, host_key=host.get("key"),
+                 host_name=host.get("name"), host_phone=host.get("whatsapp"), unit=d.get("unit"))
 
 
 def _submit(ctx: Context) -> Result:
-    with ctx.services["db"].session() as session:
-        code = records.free_code(session, ctx.office.slug)
-    visit = _visit_payload(ctx, code)
-    host_notice, desk_notices = _host_specs(ctx, visit, ctx.data.get("host"))
-    payload = {"visit": visit, "host": ctx.data.get("host"), "lang": ctx.lang, "host_notice": host_notice,
-               "desk_notices": desk_notices, "reminders": _notices(ctx).reminders(visit, ctx.conv.phone, ctx.lang),
-               **_followup_minutes(ctx)}
+    """The visit code is chosen here, in the inbox's transaction, so the reply can show it."""
+    draft = _draft(ctx, queries.free_code(ctx.session, ctx.office.slug))
     rules = "\n".join(f"• {rule}" for rule in ctx.office.visitor_rules)
-    qr = security.qr_url(ctx.services["config"], ctx.office.slug, code)
-    done = ctx.t("visit.registered", code=code, when=_notices(ctx).when(visit["scheduled_at"], ctx.lang),
+    qr = security.qr_url(ctx.config, ctx.office.slug, draft.code)
+    done = ctx.t("visit.registered", code=draft.code, when=_when_text(ctx, draft.scheduled_at),
                  host=_host_label(ctx, ctx.data.get("host"), ctx.data.get("unit")))
     replies = [Reply(done, media_url=qr)]
     if rules:
         replies.append(Reply(ctx.t("visit.rules", rules=rules)))
     replies.append(Reply(ctx.t("visit.after_registration")))
     ctx.data.clear()
-    return Result(say=replies, goto=MenuStep.MAIN, prompt=False, effects=[Effect("visit.create", payload)])
+    return Result(say=replies, goto=MenuStep.MAIN, prompt=False, effects=[RegisterVisit(draft)])
 
 
 @flow.handler(Step.CONFIRM)
@@ -420,9 +402,9 @@ def confirm(ctx: Context) -> Result:
 
 # -- MINE, VISIT_ACTION, CHANGE_WHEN, CANCEL_CONFIRM -----------------------------------------------
 def _visit_line(ctx: Context, visit: Visit) -> str:
-    moment = visit.proposed_at if visit.status == records.PROPOSED and visit.proposed_at else visit.scheduled_at
-    return ctx.t("visit.mine_line", code=visit.code, when=_notices(ctx).when(moment, ctx.lang),
-                 host=visit.host_name or _unit_name(ctx, visit.unit) or "-",
+    moment = visit.proposed_at if visit.status == model.PROPOSED and visit.proposed_at else visit.scheduled_at
+    return ctx.t("visit.mine_line", code=visit.code, when=_when_text(ctx, moment),
+                 host=visit.host_name or ctx.office.unit_name(visit.unit) or "-",
                  status=ctx.t(f"visit.status.{visit.status}"))
 
 
@@ -450,15 +432,15 @@ def mine(ctx: Context) -> Result:
 
 
 def _chosen(ctx: Context) -> Visit | None:
-    with ctx.services["db"].session() as session:
-        visit = session.get(Visit, ctx.data.get("visit_id"))
+    visit_id = ctx.data.get("visit_id")
+    visit = ctx.session.get(Visit, visit_id) if visit_id else None
     if visit is None or visit.office != ctx.office.slug or visit.citizen_phone != ctx.conv.phone:
         return None
     return visit
 
 
 def _actions(visit: Visit) -> list[str]:
-    if visit.status == records.PROPOSED:
+    if visit.status == model.PROPOSED:
         return ["accept_proposal", "refuse_proposal", "cancel"]
     return ["change", "cancel"]
 
@@ -477,7 +459,7 @@ def ask_visit_action(ctx: Context) -> list[Reply]:
 def visit_action(ctx: Context) -> Result:
     """Change the time, cancel, or answer the host's proposal."""
     visit = _chosen(ctx)
-    if visit is None or visit.status not in records.OPEN:
+    if visit is None or visit.status not in model.OPEN:
         return _home(*say(ctx.t("visit.mine_gone")))
     actions = _actions(visit)
     choice = numbered_choice(ctx.text, len(actions))
@@ -500,19 +482,14 @@ def ask_change_when(ctx: Context) -> list[Reply]:
 def change_when(ctx: Context) -> Result:
     """Moves the visit to the new time; the host is asked again and the reminders follow."""
     visit = _chosen(ctx)
-    if visit is None or visit.status not in records.OPEN:
+    if visit is None or visit.status not in model.OPEN:
         return _home(*say(ctx.t("visit.mine_gone")))
     moment = _check_when(ctx)
     if isinstance(moment, Result):
         return moment
-    data = {**records.as_dict(visit, _unit_name(ctx, visit.unit)), "scheduled_at": to_utc(moment)}
-    host = {"whatsapp": visit.host_phone} if visit.host_phone else None
-    host_notice, desk_notices = _host_specs(ctx, data, host)
-    payload = {"visit_id": visit.id, "scheduled_at": to_utc(moment), "host_notice": host_notice,
-               "desk_notices": desk_notices, "reminders": _notices(ctx).reminders(data, ctx.conv.phone, ctx.lang),
-               **_followup_minutes(ctx)}
-    text = ctx.t("visit.changed", code=visit.code, when=_notices(ctx).when(moment, ctx.lang))
-    return Result(say=say(text), goto=MenuStep.MAIN, prompt=False, effects=[Effect("visit.reschedule", payload)])
+    text = ctx.t("visit.changed", code=visit.code, when=_when_text(ctx, moment))
+    return Result(say=say(text), goto=MenuStep.MAIN, prompt=False,
+                  effects=[RescheduleVisit(visit.id, to_utc(moment))])
 
 
 @flow.prompt(Step.CANCEL_CONFIRM)
@@ -528,27 +505,18 @@ def cancel_confirm(ctx: Context) -> Result:
     if answer is None:
         return Result(understood=False)
     visit = _chosen(ctx)
-    if not answer or visit is None or visit.status not in records.OPEN:
+    if not answer or visit is None or visit.status not in model.OPEN:
         return _home(*say(ctx.t("visit.cancel_kept")))
-    data = records.as_dict(visit)
-    host_notice = _notices(ctx).host_cancelled(data, visit.host_phone) if visit.host_phone else None
-    effect = Effect("visit.cancel", {"visit_id": visit.id, "actor": "citizen", "host_notice": host_notice})
     return Result(say=say(ctx.t("visit.cancelled", code=visit.code)), goto=MenuStep.MAIN, prompt=False,
-                  effects=[effect])
+                  effects=[CancelVisit(visit.id)])
 
 
 # -- the host's proposal, answered by the citizen --------------------------------------------------
 def answer_proposal(ctx: Context, visit: Visit, accepted: bool) -> Result:
     """Accept: the visit moves to the proposed time (reminders follow); refuse: the visit is closed."""
-    notices = _notices(ctx)
-    data = {**records.as_dict(visit), "scheduled_at": as_utc(visit.proposed_at)}
-    host_notice = notices.host_proposal_answer(data, visit.host_phone, accepted) if visit.host_phone else None
-    payload = {"visit_id": visit.id, "accepted": accepted, "host_notice": host_notice,
-               "reminders": notices.reminders(data, ctx.conv.phone, ctx.lang) if accepted else []}
     key = "visit.proposal_accepted" if accepted else "visit.proposal_refused"
-    text = ctx.t(key, code=visit.code, when=notices.when(data["scheduled_at"], ctx.lang))
-    return Result(say=say(text), goto=MenuStep.MAIN, prompt=False,
-                  effects=[Effect("visit.proposal_answer", payload)])
+    text = ctx.t(key, code=visit.code, when=_when_text(ctx, as_utc(visit.proposed_at)))
+    return Result(say=say(text), goto=MenuStep.MAIN, prompt=False, effects=[AnswerProposal(visit.id, accepted)])
 
 
 REGISTRATION_STEPS = {flow.ref(s) for s in Step if s not in (Step.START, Step.MINE)}
@@ -564,8 +532,7 @@ def proposal_reply(ctx: Context) -> Result | None:
     answer = parsing.yes_no(ctx.text)
     if answer is None or len(ctx.text.split()) > 3:
         return None
-    with ctx.services["db"].session() as session:
-        proposed = records.proposed_for_citizen(session, ctx.office.slug, ctx.conv.phone)
+    proposed = queries.proposed_for_citizen(ctx.session, ctx.office.slug, ctx.conv.phone)
     if not proposed:
         return None
     visit = proposed[-1]

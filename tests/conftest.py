@@ -82,6 +82,9 @@ class TestConfig(Config):
     OUTBOX_RETRY_INTERVALS = (0, 0, 0)  # retries run at once in a burst worker
     SEND_RATE_TEXT = 0.0  # no pacing, except in the tests of pacing
     SEND_RATE_MEDIA = 0.0
+    # Choices go as numbered text in the webhook's answer, so that conversations read as transcripts;
+    # tests/test_whatsapp_taps.py turns buttons and lists on against the stand-in.
+    WHATSAPP_INTERACTIVE = False
     TESTING = True
 
 

@@ -24,7 +24,7 @@ def config(config, tmp_path):
 
 
 def employee(runtime, key: str, office: str = OFFICE) -> Employee:
-    runtime.engine.services["directory"].sync(runtime.offices.get(office))
+    runtime.deps.directory.sync(runtime.offices.get(office))
     with runtime.db.session() as s:
         return s.scalar(select(Employee).where(Employee.office == office, Employee.key == key))
 

@@ -144,7 +144,11 @@ def test_today_lists_the_expected_guest_masked_with_photo_and_is_audited(app, ru
     page = member.get("/dashboard/guestbook").get_data(as_text=True)
     expected = page.split('id="group-expected-kejari-klungkung"')[1].split("</table>")[0]
     assert visit.code in expected and "Ketut Arsana" in expected and NIK_MASKED in expected
-    assert "Ni Luh Putu Ayu Lestari" in expected and "Belum menjawab" in expected
+    # The host never wrote to the office and no template was synced: the notice is held, and the desk
+    # is told so with the number to call, not "Belum menjawab".
+    assert "Ni Luh Putu Ayu Lestari" in expected and "Belum menjawab" not in expected
+    assert "Tertahan: template WhatsApp belum dibuat" in expected and f'href="tel:{KASI_INTEL}"' in expected
+    assert 'href="/dashboard/messages"' in expected
     assert f"/dashboard/guestbook/visit/{visit.id}/photo" in expected
     assert NIK not in page and CITIZEN not in page
     assert "23-11-2026 14:00 WITA" in expected

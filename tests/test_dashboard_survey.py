@@ -5,15 +5,18 @@ escaped suggestions, and the XLSX tabulation opened with openpyxl."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import skm
+from bot.catalogs import Catalogs
 from bot.complaints import service as complaints
 from bot.models.staff import AuditEvent
+from bot.survey import ikm, report
 from bot.survey import service as survey
 from tests.support.dashboard import OFFICE, OTHER_OFFICE, signed_in
 
@@ -42,7 +45,7 @@ def respond(runtime, answers, *, kind="inquiry", ref=None, office=OFFICE, sugges
                                          event_ref=ref or f"{phone}:{SERVICE}:{next(_refs)}",
                                          msgs=runtime.messages, config=runtime.config)
         assert invitation is not None
-        saved = survey.save(s, invitation.id, answers=dict(zip(skm.ELEMENTS, answers, strict=True)),
+        saved = survey.save(s, invitation.id, answers=dict(zip(ikm.ELEMENTS, answers, strict=True)),
                             suggestion=suggestion, complete=True)
         assert saved is not None and saved.completed_at is not None
         s.commit()
@@ -108,7 +111,7 @@ def test_report_figures_match_the_worked_example(app, runtime, example):
     page = member.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
     assert 'id="ikm-respondents">3<' in page
     assert f'id="ikm-value">{IKM:.2f}<' in page and 'id="ikm-band">B<' in page and "Baik" in page
-    for element, value in zip(skm.ELEMENTS, NRR, strict=True):
+    for element, value in zip(ikm.ELEMENTS, NRR, strict=True):
         assert f'<tr data-element="{element}">' in page
         assert f'data-element="{element}" data-nrr="{value:.2f}"' in page  # the chart's bar
     # the chart: inline SVG, nine bars, no script
@@ -144,10 +147,56 @@ def test_unit_service_and_event_filters(app, runtime, example):
     assert 'id="ikm-respondents">3<' in unknown  # unknown filters are ignored, not errors
 
 
-def test_unfiltered_figures_agree_with_the_survey_service(app, runtime, example):
+NOVEMBER = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def build(runtime, start=NOVEMBER[0], end=NOVEMBER[1], office=OFFICE, **filters) -> report.Report:
+    """The one report builder, as the page and the XLSX call it (with the office's catalog)."""
+    where = runtime.offices.get(office)
     with runtime.db.session() as s:
-        summary = survey.ikm_report(s, OFFICE, datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
-    assert summary.result.respondents == 3 and summary.result.ikm_rounded == skm.round2(skm.Fraction(2275, 27))
+        return report.build(s, office, start, end, catalog=Catalogs(runtime.config.CONFIG_DIR).catalog(where),
+                            **filters)
+
+
+def test_the_report_builder_over_the_worked_example(runtime, example):
+    built = build(runtime)
+    result = built.result
+    assert result.respondents == 3 and result.ikm == Fraction(2275, 27)
+    assert result.ikm_rounded == ikm.round2(Fraction(2275, 27)) == Decimal(f"{IKM:.2f}") and result.band.grade == "B"
+    assert [result.nrr[e] for e in ikm.ELEMENTS] == [Fraction(total, 3) for total in SUMS]
+    assert [r.number for r in built.respondents] == [1, 2, 3]
+    assert [r.answers for r in built.respondents] == [dict(zip(ikm.ELEMENTS, r, strict=True)) for r in (R1, R2, R3)]
+    assert [(r.event_kind, r.unit, r.service) for r in built.respondents] == [
+        ("inquiry", "ptsp", SERVICE), ("inquiry", "ptsp", SERVICE), ("complaint", "pidum", None)]
+    assert built.by_event == {"inquiry": 2, "complaint": 1}
+    assert built.suggestions == [XSS, FORMULA]  # as typed: escaped and masked where shown
+    assert built.profile["gender"] == {"-": 3}
+
+
+@pytest.mark.parametrize(("filters", "respondents", "value"), [
+    ({}, 3, IKM),
+    ({"service": SERVICE}, 2, IKM_SERVICE),
+    ({"unit": "ptsp"}, 2, IKM_SERVICE),
+    ({"unit": "pidum"}, 1, None),
+    ({"event_kind": "complaint"}, 1, None),
+    ({"event_kind": "checkout"}, 0, None),  # the unfinished check-out response never counts
+    ({"unit": "ptsp", "event_kind": "complaint"}, 0, None),
+])
+def test_the_report_builder_narrows_by_unit_service_and_event(runtime, example, filters, respondents, value):
+    built = build(runtime, **filters)
+    assert built.result.respondents == len(built.respondents) == respondents
+    if value is not None:
+        assert built.result.ikm_rounded == Decimal(f"{value:.2f}")
+    if not respondents:
+        assert built.result.ikm is None and built.result.band is None and built.suggestions == []
+
+
+def test_the_report_builder_keeps_to_its_period_and_office(runtime, example):
+    october = build(runtime, datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    assert october.result.respondents == 1 and october.result.ikm == 25 and october.result.band.grade == "D"
+    other = build(runtime, office=OTHER_OFFICE)
+    assert other.result.respondents == 1 and other.suggestions == []
+    assert build(runtime, NOVEMBER[1], datetime(2027, 1, 1, tzinfo=UTC)).result.respondents == 0
 
 
 def test_read_only_viewers_see_the_figures_but_not_the_suggestions_text(app, runtime, example):
@@ -199,7 +248,7 @@ def test_xlsx_for_a_service_and_an_empty_period(app, runtime, example):
     book = load_workbook(BytesIO(member.get(f"/dashboard/survey/export.xlsx?{PERIOD}&service={SERVICE}").data))
     by_label = _rows(book.active)
     assert by_label["Jumlah responden"][0] == 2 and round(by_label["IKM unit pelayanan"][0], 2) == IKM_SERVICE
-    catalog = runtime.engine.services["catalogs"].catalog(runtime.offices.get(OFFICE))
+    catalog = runtime.deps.catalogs.catalog(runtime.offices.get(OFFICE))
     assert by_label["Jenis layanan"][0] == catalog.service(SERVICE).name
     empty = load_workbook(BytesIO(member.get("/dashboard/survey/export.xlsx?date_from=2026-01-01&date_to=2026-01-02")
                                   .data))

@@ -28,3 +28,13 @@ def test_ticket_finds_the_conversation_unless_the_reporter_is_protected(app, run
     assert "Wayan Terbuka" in found and "Made Rahasia" not in found
     hidden = desk.get(f"/dashboard/transcripts?q={hidden_ticket}").get_data(as_text=True)
     assert "Made Rahasia" not in hidden and "Wayan Terbuka" not in hidden
+
+
+def test_a_whatsapp_user_id_finds_its_conversation(app, runtime, whatsapp):
+    user_id = "ID.1502576394655843"
+    whatsapp.send("halo", from_=user_id, profile="Kadek Nama Pengguna")
+    whatsapp.send("halo", from_=OPEN, profile="Wayan Terbuka")
+    desk = signed_in(app, runtime, "desk.username", "desk", OFFICE)
+    found = desk.get(f"/dashboard/transcripts?q={user_id}").get_data(as_text=True)
+    assert "Kadek Nama Pengguna" in found and "Wayan Terbuka" not in found
+    assert found.count(user_id) >= 2  # the query, and the conversation's address in the list

@@ -1,4 +1,4 @@
-"""The dashboard's rules without HTTP: NIK masking, roles, passwords, throttling, staff accounts."""
+"""The dashboard's rules without HTTP: roles, passwords, throttling, staff accounts (masking: test_masking)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.dashboard import passwords, roles, staff
-from bot.dashboard.masking import mask_nik
 from bot.dashboard.throttle import LoginThrottle, failures_key
 from bot.dashboard.transcripts import number_digits
 from bot.i18n import Messages
 from config.settings import CONFIG_DIR
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("NIK saya 5171010101010001 ya", "NIK saya 5171********0001 ya"),
-    ("5171 0101 0101 0001", "5171********0001"),
-    ("5171.0101.0101.0001.", "5171********0001."),
-    ("a5171010101010001b", "a5171********0001b"),
-    ("dua: 5171010101010001, 3201020202020002", "dua: 5171********0001, 3201********0002"),
-    ("nomor HP 081234567890", "nomor HP 081234567890"),       # 12 digits: a phone number, not a NIK
-    ("17 digit 51710101010100019", "17 digit 51710101010100019"),  # not NIK-like
-    ("", ""),
-    (None, ""),
-])
-def test_nik_like_numbers_are_masked(text, expected):
-    assert mask_nik(text) == expected
 
 
 def test_role_table_grants_only_what_it_names():

@@ -36,7 +36,7 @@ def office(runtime):
 
 @pytest.fixture
 def directory(runtime):
-    return runtime.engine.services["directory"]
+    return runtime.deps.directory
 
 
 def rewrite_file(config, change) -> None:
@@ -90,7 +90,7 @@ def test_an_edited_file_is_picked_up_but_never_overrides_the_dashboard(runtime, 
 
 
 def test_an_inactive_host_is_no_longer_offered(runtime, directory, office):
-    from bot.visits.employees import match
+    from bot.employees import match
 
     directory.staff(office)
     with runtime.db.session() as s:

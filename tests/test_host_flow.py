@@ -125,7 +125,7 @@ def test_host_proposes_a_time_and_the_citizen_accepts(whatsapp, runtime, standin
     assert visit.status == "accepted"
     assert visit.scheduled_at.replace(tzinfo=UTC) == datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
     assert len(visit.reminder_outbox_ids) == 2
-    assert "menyetujui waktu usulan" in outbox_to(runtime, KASI_INTEL, "host_notice")[-1].body
+    assert "menyetujui waktu usulan" in outbox_to(runtime, KASI_INTEL, "host_proposal_answer")[-1].body
     assert events(runtime, visit.id)[-1] == ("proposal_accepted", "citizen")
 
 
@@ -149,7 +149,7 @@ def test_host_proposes_after_option_3_and_the_citizen_refuses_from_my_visits(wha
     assert "tidak kami lanjutkan" in answer.text
     [visit] = visits(runtime)
     assert visit.status == "cancelled"
-    assert "tidak dapat hadir" in outbox_to(runtime, KASI_INTEL, "host_notice")[-1].body
+    assert "tidak dapat hadir" in outbox_to(runtime, KASI_INTEL, "host_proposal_answer")[-1].body
 
 
 def test_kasi_intel_hands_the_guest_to_the_kajari_who_accepts(whatsapp, runtime, standin):
@@ -218,10 +218,12 @@ def test_host_notice_is_a_template_outside_the_window_and_freeform_inside(whatsa
     sent = [m for m in standin.messages if m.to == "whatsapp:" + KASI_INTEL]
     assert len(sent) == 1 and sent[0].content_sid == TEMPLATE_SID
     assert all(NIK not in (m.body or "") and NIK not in str(m.content_variables) for m in standin.messages)
-    # The host writes to the office: the window opens, the next notice is freeform.
+    # The host writes to the office: the window opens, the next notice goes freeform. The row carries
+    # its template all the same: whether the window is open is decided when it is sent.
     whatsapp.send("selamat pagi", from_=KASI_INTEL)
     register(whatsapp, runtime, standin, from_="+6281234500002", when="lusa jam 10")
-    latest = outbox_to(runtime, KASI_INTEL, "host_notice")[-1]
+    work()
+    latest = [m for m in standin.messages if m.to == "whatsapp:" + KASI_INTEL][-1]
     assert latest.content_sid is None and "1. Terima" in latest.body
 
 
@@ -295,7 +297,7 @@ def test_employee_rows_are_synced_from_the_file(runtime):
     from bot.models.visits import Employee
 
     office = runtime.offices.get("kejari-klungkung")
-    staff = runtime.engine.services["directory"].staff(office)
+    staff = runtime.deps.directory.staff(office)
     assert [e.key for e in staff.desk_officers] == ["ptsp-1"] and staff.get("kajari").whatsapp == KAJARI
     with runtime.db.session() as session:
         rows = {e.key: e for e in session.scalars(select(Employee).where(Employee.office == office.slug))}

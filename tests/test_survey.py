@@ -10,14 +10,13 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from bot import effects
 from bot import runtime as runtime_module
 from bot.models import Conversation, OutboundMessage
 from bot.models.survey import SurveyInvitation, SurveyResponse
-from bot.survey import service
-from flows.base import Effect
+from bot.survey import ikm, report, service
+from bot.survey.effects import OfferSurvey
 from tests.support.whatsapp import CITIZEN
-from tests.test_skm import WORKED
+from tests.test_survey_ikm import WORKED
 
 OFFICE = "kejari-klungkung"
 
@@ -115,19 +114,22 @@ def test_ikm_report_over_completed_responses(runtime, frozen_clock):
     with runtime.db.session() as session:
         for i, answers in enumerate(WORKED):
             invitation = service.offer_survey(session, runtime.outbox, runtime.offices.get(OFFICE), phone=CITIZEN,
-                                              event_kind="checkout", event_ref=f"V{i}", msgs=runtime.messages)
+                                              event_kind="checkout", event_ref=f"V{i}", msgs=runtime.messages,
+                                              config=runtime.config)
             service.save(session, invitation.id, answers=answers, profile={"gender": "male"}, complete=True)
         partial = service.offer_survey(session, runtime.outbox, runtime.offices.get(OFFICE), phone=CITIZEN,
-                                       event_kind="inquiry", event_ref="P", msgs=runtime.messages)
+                                       event_kind="inquiry", event_ref="P", msgs=runtime.messages,
+                                       config=runtime.config)
         service.save(session, partial.id, answers={"persyaratan": 1})
         session.commit()
         now = frozen_clock.now()
-        report = service.ikm_report(session, OFFICE, now - timedelta(days=1), now + timedelta(days=1))
-        empty = service.ikm_report(session, OFFICE, now + timedelta(days=1), now + timedelta(days=2))
-    assert report.result.respondents == 4
-    assert report.result.ikm_rounded == Decimal("79.86") and report.result.band.grade == "B"
-    assert report.by_event == {"checkout": 4} and report.profile["gender"] == {"male": 4}
-    assert empty.result.respondents == 0 and empty.result.band is None
+        found = report.build(session, OFFICE, now - timedelta(days=1), now + timedelta(days=1))
+        empty = report.build(session, OFFICE, now + timedelta(days=1), now + timedelta(days=2))
+    assert found.result.respondents == 4 and [r.number for r in found.respondents] == [1, 2, 3, 4]
+    assert found.result.ikm_rounded == Decimal("79.86") and found.result.band.grade == "B"
+    assert found.by_event == {"checkout": 4} and found.profile["gender"] == {"male": 4}
+    assert found.profile["education"] == {"-": 4} and found.suggestions == []
+    assert empty.result.respondents == 0 and empty.result.band is None and empty.respondents == []
 
 
 def test_survey_offer_effect_for_other_flows(runtime):
@@ -136,9 +138,9 @@ def test_survey_offer_effect_for_other_flows(runtime):
         conv = Conversation(office=OFFICE, phone=CITIZEN, state={}, version=1, lang="en")
         session.add(conv)
         session.flush()
-        committed = effects.record(session, runtime.outbox, [
-            Effect("survey.offer", {"event_kind": "inquiry", "event_ref": "svc-legalisir-2026-11-23"}),
-            Effect("survey.offer", {"event_kind": "inquiry", "event_ref": "svc-legalisir-2026-11-23"}),
+        committed = runtime.inbox.effects.record(session, runtime.outbox, [
+            OfferSurvey(event_kind="inquiry", event_ref="svc-legalisir-2026-11-23"),
+            OfferSurvey(event_kind="inquiry", event_ref="svc-legalisir-2026-11-23"),
         ], office, conv)
         session.commit()
         rows = list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "survey_invite")))
@@ -166,13 +168,12 @@ class TestOfferJob:
 
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_question_option_and_profile_choice_has_text(lang):
-    from bot import skm
     from bot.i18n import Messages
     from config.settings import CONFIG_DIR
     from flows.survey import PROFILE_OPTIONS
 
     messages = Messages(CONFIG_DIR)
-    keys = [f"survey.element.{e}.{part}" for e in skm.ELEMENTS for part in ("q", "a1", "a2", "a3", "a4")]
+    keys = [f"survey.element.{e}.{part}" for e in ikm.ELEMENTS for part in ("q", "a1", "a2", "a3", "a4")]
     keys += [f"survey.profile.{name}.{code}" for name, codes in PROFILE_OPTIONS.values() for code in ("q", *codes)]
     assert [k for k in keys if not messages.has(k)] == []
     assert all(messages.text(lang, k, office="X") for k in keys)

@@ -30,10 +30,6 @@ def test_bad_phone_numbers_are_rejected(raw):
         phone.normalize(raw)
 
 
-def test_phone_mask_hides_the_middle():
-    assert phone.mask("+6281339151776") == "+62********776"
-
-
 @pytest.mark.parametrize("text, expected", [("2", 2), (" 2. ", 2), ("2)", 2), ("0", None), ("4", None),
                                             ("dua", None), ("", None)])
 def test_numbered_choice(text, expected):

@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from bot.employees import load_staff, match
+from bot.masking import mask_id
 from bot.offices import load_offices
 from bot.visits import parsing, security
-from bot.visits.employees import load_staff, match
-from bot.visits.templates import template_for
+from bot.whatsapp.office_templates import template_for
 from config.settings import CONFIG_DIR
 from tests.support.visits import EMPLOYEES, make_config_dir
 
@@ -58,7 +59,7 @@ def test_implausible_niks(text, reason):
     ("1234567890123", "*********0123"),
 ])
 def test_masking_keeps_at_most_the_first_and_last_four(number, masked):
-    assert parsing.mask_id(number) == masked
+    assert mask_id(number) == masked
 
 
 @pytest.mark.parametrize(("kind", "text", "ok"), [

@@ -8,14 +8,29 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import defaults
 from bot.clock import as_utc
 from bot.complaints import model
-from bot.complaints.settings import Targets
 from bot.models.complaints import Complaint, ComplaintEvent
 from bot.offices import Office, OfficeDirectory
 from bot.workdays import Calendar
+from config.settings import Config
 
 DISPOSE, ANSWER = "dispose", "answer"
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The clocks in working days (Config.COMPLAINT_TARGET_DISPOSE_DAYS, …_ANSWER_DAYS, COMPLAINT_AUTOCLOSE_DAYS)."""
+
+    dispose_days: int = defaults.COMPLAINT_TARGET_DISPOSE_DAYS
+    answer_days: int = defaults.COMPLAINT_TARGET_ANSWER_DAYS
+    autoclose_days: int = defaults.COMPLAINT_AUTOCLOSE_DAYS
+
+    @classmethod
+    def from_config(cls, config: Config) -> Targets:
+        return cls(config.COMPLAINT_TARGET_DISPOSE_DAYS, config.COMPLAINT_TARGET_ANSWER_DAYS,
+                   config.COMPLAINT_AUTOCLOSE_DAYS)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ import logging
 from bot import runtime
 from bot.clock import now
 from bot.complaints import model, service
-from bot.complaints.deadlines import deadlines, due_for_autoclose, replied_since_answer
-from bot.complaints.settings import Targets
+from bot.complaints.deadlines import Targets, deadlines, due_for_autoclose, replied_since_answer
 from bot.models.complaints import Complaint
 
 logger = logging.getLogger(__name__)
@@ -36,13 +35,13 @@ def _close_if_due(rt: runtime.Runtime, complaint_id: int, targets: Targets) -> s
 def autoclose_one(complaint_id: int) -> str | None:
     """Close this complaint if its silent period after the answer has passed; returns its ticket if closed."""
     rt = runtime.current()
-    return _close_if_due(rt, complaint_id, Targets.from_settings(rt.config))
+    return _close_if_due(rt, complaint_id, Targets.from_config(rt.config))
 
 
 def autoclose() -> list[str]:
-    """Close every answered complaint after COMPLAINT_AUTOCLOSE_DAYS silent working days; returns the tickets."""
+    """Close every answered complaint after Config.COMPLAINT_AUTOCLOSE_DAYS silent working days; returns the tickets."""
     rt = runtime.current()
-    targets = Targets.from_settings(rt.config)
+    targets = Targets.from_config(rt.config)
     with rt.db.session() as session:
         ids = [c.id for c in due_for_autoclose(session, rt.offices, now(), targets)]
     closed = [ticket for complaint_id in ids if (ticket := _close_if_due(rt, complaint_id, targets))]

@@ -14,18 +14,19 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import phone as phones
 from bot.clock import as_utc
 from bot.clock import now as clock_now
-from bot.complaints import model, settings, text
-from bot.complaints.deadlines import deadlines
+from bot.complaints import model, text
+from bot.complaints.deadlines import Targets, deadlines
 from bot.complaints.model import InvalidTransition
 from bot.complaints.tickets import next_number
 from bot.effects import Job
 from bot.i18n import Messages
+from bot.masking import mask_phone
 from bot.models.complaints import Complaint, ComplaintAttachment, ComplaintEvent
 from bot.offices import Office
 from bot.outbox import Outbox
+from config.settings import Config
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +64,32 @@ def dispatch(outbox: Outbox, done: Done) -> None:
     outbox.schedule(done.jobs)
 
 
+RECEIPT, UPDATE = "complaint_receipt", "complaint_update"  # the kinds of notice
+
+
+def template_sid(config: Config, kind: str) -> str | None:
+    """The approved WhatsApp template for this kind of notice outside the 24-hour window (None: held)."""
+    sid = config.COMPLAINT_RECEIPT_CONTENT_SID if kind == RECEIPT else config.COMPLAINT_UPDATE_CONTENT_SID
+    return sid or None
+
+
 def _notice(session: Session, outbox: Outbox, office: Office, complaint: Complaint, body: str, kind: str,
-            variables: dict[str, str], config: object | None) -> list[int]:
-    """A worker-sent notice; template variables are never empty (Twilio refuses empty ones: 21656)."""
-    variables = {k: (v or "").strip() or "-" for k, v in variables.items()}
+            values: dict[str, str], config: Config) -> list[int]:
+    """A worker-sent notice. `values` are named in the template's order (config/whatsapp_templates.yaml):
+    the sender fills Loket's template with them; an office's own SID setting gets them numbered in
+    that order. Never empty (Twilio refuses empty variables: 21656)."""
+    values = {name: (value or "").strip() or "-" for name, value in values.items()}
     rows = outbox.record_notice(
         session, office=office, to=complaint.phone, body=body, kind=kind, conversation_id=complaint.conversation_id,
-        content_sid=settings.content_sid(kind, config), content_variables=variables)
+        content_sid=template_sid(config, kind),
+        content_variables={str(i): value for i, value in enumerate(values.values(), 1)},
+        template_values=values, lang=complaint.lang)
     return [r.id for r in rows]
 
 
 def file_complaint(session: Session, outbox: Outbox, office: Office, draft: Draft, *, phone: str,
-                   conversation_id: int | None, lang: str = "id", now: datetime | None = None,
-                   msgs: Messages | None = None, config: object | None = None) -> Done:
+                   conversation_id: int | None, config: Config, lang: str = "id", now: datetime | None = None,
+                   msgs: Messages | None = None) -> Done:
     """Record a complaint with its ticket number, link the media sent while describing it, send the receipt."""
     if draft.category not in model.CATEGORIES:
         raise ValueError(f"unknown category {draft.category!r}")
@@ -100,8 +114,8 @@ def file_complaint(session: Session, outbox: Outbox, office: Office, draft: Draf
     key = "complaint.notice.intel_receipt" if draft.category == model.CATEGORY_INTELLIGENCE else \
         "complaint.notice.receipt"
     body = text.render(msgs, lang, office, key, ticket=complaint.ticket, channels=text.channels(office))
-    ids = _notice(session, outbox, office, complaint, body, "complaint_receipt",
-                  {"1": complaint.ticket, "2": office.name}, config)
+    ids = _notice(session, outbox, office, complaint, body, RECEIPT,
+                  {"ticket": complaint.ticket, "office": office.name}, config)
     event = ComplaintEvent(complaint_id=complaint.id, kind="status", from_status=None, to_status=model.RECEIVED,
                            actor=CITIZEN, public=True, notice_ids=ids, at=now)
     session.add(event)
@@ -115,9 +129,9 @@ def status_label(msgs: Messages, lang: str, status: str) -> str:
 
 
 def transition(session: Session, outbox: Outbox, office: Office, complaint: Complaint, to_status: str, *,
-               actor: str, note: str | None = None, public_note: str | None = None, unit: str | None = None,
-               reason: str | None = None, now: datetime | None = None, msgs: Messages | None = None,
-               config: object | None = None, notify: bool = True) -> Done:
+               actor: str, config: Config, note: str | None = None, public_note: str | None = None,
+               unit: str | None = None, reason: str | None = None, now: datetime | None = None,
+               msgs: Messages | None = None, notify: bool = True) -> Done:
     """Move a complaint one step; the citizen is told (with the public note, the unit, or the reason).
 
     Raises InvalidTransition for a step its status does not allow, an assignment without a unit of
@@ -149,8 +163,8 @@ def transition(session: Session, outbox: Outbox, office: Office, complaint: Comp
     ids: list[int] = []
     if notify:
         ids = _notice(session, outbox, office, complaint, update_text(msgs, office, complaint, public_note, config),
-                      "complaint_update", {"1": complaint.ticket, "2": status_label(msgs, complaint.lang, to_status),
-                                           "3": (public_note or complaint.reject_reason or "")[:500]}, config)
+                      UPDATE, {"ticket": complaint.ticket, "status": status_label(msgs, complaint.lang, to_status),
+                               "note": (public_note or complaint.reject_reason or "")[:500]}, config)
     event = ComplaintEvent(complaint_id=complaint.id, kind="status", from_status=previous, to_status=to_status,
                            actor=actor, note="\n".join(x for x in (note, public_note, reason) if x) or None,
                            public=bool(public_note) or to_status == model.REJECTED, notice_ids=ids, at=now)
@@ -166,14 +180,14 @@ def transition(session: Session, outbox: Outbox, office: Office, complaint: Comp
             ids += invitation.notice_ids
     jobs = []
     if to_status in model.ANSWERED_STATUSES:
-        due = deadlines(complaint, office, settings.Targets.from_settings(config)).autoclose_due
+        due = deadlines(complaint, office, Targets.from_config(config)).autoclose_due
         jobs.append(Job(AUTOCLOSE_JOB, (complaint.id,), at=due))
     logger.info("complaint %s: %s → %s by %s", complaint.ticket, previous, to_status, actor)
     return Done(complaint, event, ids, jobs)
 
 
 def update_text(msgs: Messages, office: Office, complaint: Complaint, public_note: str | None,
-                config: object | None = None) -> str:
+                config: Config) -> str:
     lang = complaint.lang
     parts = [text.render(msgs, lang, office, "complaint.notice.update", ticket=complaint.ticket,
                          status=status_label(msgs, lang, complaint.status))]
@@ -185,7 +199,7 @@ def update_text(msgs: Messages, office: Office, complaint: Complaint, public_not
     if complaint.status == model.REJECTED:
         parts.append(text.render(msgs, lang, office, "complaint.notice.reason", reason=complaint.reject_reason))
     if complaint.status in model.ANSWERED_STATUSES:
-        days = settings.Targets.from_settings(config).autoclose_days
+        days = config.COMPLAINT_AUTOCLOSE_DAYS
         parts.append(text.render(msgs, lang, office, "complaint.notice.answered", ticket=complaint.ticket, days=days))
     if complaint.status == model.CLOSED:
         parts.append(text.render(msgs, lang, office, "complaint.notice.closed", channels=text.channels(office)))
@@ -195,8 +209,8 @@ def update_text(msgs: Messages, office: Office, complaint: Complaint, public_not
 
 
 def add_note(session: Session, outbox: Outbox, office: Office, complaint: Complaint, *, actor: str, note: str,
-             public: bool = False, now: datetime | None = None, msgs: Messages | None = None,
-             config: object | None = None) -> Done:
+             config: Config, public: bool = False, now: datetime | None = None,
+             msgs: Messages | None = None) -> Done:
     """An officer's note; a public one becomes the latest note the citizen sees, and is sent to them."""
     now = now or clock_now()
     ids: list[int] = []
@@ -204,9 +218,9 @@ def add_note(session: Session, outbox: Outbox, office: Office, complaint: Compla
         msgs = msgs or text.messages()
         complaint.public_note, complaint.updated_at = note.strip(), now
         ids = _notice(session, outbox, office, complaint, update_text(msgs, office, complaint, note, config),
-                      "complaint_update", {"1": complaint.ticket, "2": status_label(msgs, complaint.lang,
-                                                                                    complaint.status),
-                                           "3": note[:500]}, config)
+                      UPDATE, {"ticket": complaint.ticket,
+                               "status": status_label(msgs, complaint.lang, complaint.status),
+                               "note": note[:500]}, config)
     event = ComplaintEvent(complaint_id=complaint.id, kind="note", from_status=complaint.status,
                            to_status=complaint.status, actor=actor, note=note, public=public, notice_ids=ids, at=now)
     session.add(event)
@@ -215,8 +229,8 @@ def add_note(session: Session, outbox: Outbox, office: Office, complaint: Compla
 
 
 def refer_to_lapor(session: Session, outbox: Outbox, office: Office, complaint: Complaint, *, actor: str,
-                   lapor_ref: str | None = None, now: datetime | None = None, msgs: Messages | None = None,
-                   config: object | None = None) -> Done:
+                   config: Config, lapor_ref: str | None = None, now: datetime | None = None,
+                   msgs: Messages | None = None) -> Done:
     """Give the citizen the SP4N-LAPOR! route, quoting the ticket (and LAPOR!'s own id once known)."""
     now = now or clock_now()
     msgs = msgs or text.messages()
@@ -224,8 +238,8 @@ def refer_to_lapor(session: Session, outbox: Outbox, office: Office, complaint: 
         complaint.lapor_ref = lapor_ref.strip()
     body = text.render(msgs, complaint.lang, office, "complaint.notice.lapor", ticket=complaint.ticket,
                        reference=complaint.lapor_ref or complaint.ticket)
-    ids = _notice(session, outbox, office, complaint, body, "complaint_update",
-                  {"1": complaint.ticket, "2": "SP4N-LAPOR!", "3": complaint.lapor_ref or ""}, config)
+    ids = _notice(session, outbox, office, complaint, body, UPDATE,
+                  {"ticket": complaint.ticket, "status": "SP4N-LAPOR!", "note": complaint.lapor_ref or ""}, config)
     event = ComplaintEvent(complaint_id=complaint.id, kind="lapor", from_status=complaint.status,
                            to_status=complaint.status, actor=actor, note=complaint.lapor_ref, public=True,
                            notice_ids=ids, at=now)
@@ -277,7 +291,7 @@ def reporter_view(complaint: Complaint, may_see_identity: bool) -> dict[str, str
     """The reporter as a viewer may see them: complaint handlers see a confidential reporter; nobody
     sees an anonymous one's name, and their number is masked for everyone."""
     if complaint.anonymous:
-        return {"name": None, "phone": phones.mask(complaint.phone), "identity": "anonymous"}
+        return {"name": None, "phone": mask_phone(complaint.phone), "identity": "anonymous"}
     if complaint.confidential and not may_see_identity:
         return {"name": None, "phone": None, "identity": "confidential"}
     return {"name": complaint.reporter_name, "phone": complaint.phone,

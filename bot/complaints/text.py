@@ -41,4 +41,4 @@ def channels(office: Office) -> str:
 
 
 def unit_name(office: Office, slug: str | None) -> str | None:
-    return next((u.name for u in office.units if u.slug == slug), None)
+    return office.unit_name(slug)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.dashboard.masking import mask_nik
+from bot.masking import mask_nik
 from bot.models.staff import AuditEvent, StaffUser
 
 VIEW = "view"

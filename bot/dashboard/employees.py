@@ -1,6 +1,6 @@
 """Editing the employee directory from the dashboard: add, change, switch off.
 
-A row saved here belongs to the dashboard from then on (see bot/visits/directory.py), so a later edit
+A row saved here belongs to the dashboard from then on (see bot/directory.py), so a later edit
 of the employees file does not undo it. Each failure is an EmployeeError whose `key` names the
 dashboard message that explains it.
 """
@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import phone
+from bot.directory import DASHBOARD, ROLES, new_key
 from bot.models.visits import Employee
 from bot.offices import Office
-from bot.visits.directory import DASHBOARD, ROLES, new_key
 
 MAX_ALIASES = 20
 MAX_ALIAS_LENGTH = 64

@@ -24,23 +24,18 @@ from sqlalchemy.orm import Session
 
 from bot import phone as phones
 from bot.clock import as_utc, now
-from bot.effects import Job
+from bot.masking import mask_id, mask_phone
 from bot.models import OutboundMessage
-from bot.models.visits import Consent, Employee, Visit, VisitEvent, VisitPhoto
+from bot.models.visits import Visit, VisitEvent
 from bot.offices import Office
-from bot.survey.service import offer_survey
-from bot.visits import parsing, records, security, settings
-from bot.visits.effects import FOLLOWUP_JOB
-from bot.visits.notices import HOST_LANG, Notices
-from bot.visits.templates import template_for
+from bot.visits import model, parsing, security, settings
+from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN, InvalidTransition
+from bot.visits.service import Done, WalkInRecord, desk_actor, dispatch
 
 logger = logging.getLogger(__name__)
 
 CONSENT_VERSION = "desk-visit-2026-11"  # the consent text read out at the desk (guestbook.walkin.consent)
-ARRIVAL_KIND = "guest_arrived"          # outbox kind and config/templates.yaml entry of the arrival notice
-SURVEY_EVENT = "checkout"
 TOKEN_MAX = 32                          # badge number, locker key
-PURPOSE_MIN, PURPOSE_MAX = 5, 500
 # The photo's first bytes must match its declared type (a renamed file is refused).
 _MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 
@@ -65,8 +60,7 @@ class Today:
     done: list[Visit] = field(default_factory=list)       # left, or declined / cancelled
 
 
-def actor(username: str) -> str:
-    return f"desk:{username}"
+actor = desk_actor
 
 
 def day_bounds(office: Office, first: date, last: date | None = None) -> tuple[datetime, datetime]:
@@ -88,8 +82,8 @@ def today(session: Session, office: Office, moment: datetime) -> Today:
         if visit.checked_out_at is not None:
             book.done.append(visit)
         elif visit.checked_in_at is not None:
-            (book.with_host if visit.status == records.ACCEPTED else book.waiting).append(visit)
-        elif visit.status in records.OPEN:
+            (book.with_host if visit.status == model.ACCEPTED else book.waiting).append(visit)
+        elif visit.status in model.OPEN:
             book.expected.append(visit)
         else:
             book.done.append(visit)
@@ -99,7 +93,7 @@ def today(session: Session, office: Office, moment: datetime) -> Today:
 def escalations(session: Session, slugs: list[str]) -> list[Visit]:
     """Visits whose host never answered and the worker escalated to the desk (SOP 000 step 6)."""
     return list(session.scalars(select(Visit).where(
-        Visit.office.in_(slugs), Visit.status == records.AWAITING_HOST, Visit.escalated_at.is_not(None),
+        Visit.office.in_(slugs), Visit.status == model.AWAITING_HOST, Visit.escalated_at.is_not(None),
         Visit.checked_out_at.is_(None)).order_by(Visit.escalated_at)).unique())
 
 
@@ -145,41 +139,6 @@ def _last4(value: str | None) -> str:
     return digits
 
 
-def _event(session: Session, visit: Visit, kind: str, who: str, **detail) -> None:
-    session.add(VisitEvent(visit_id=visit.id, kind=kind, actor=who, detail=detail, at=now()))
-
-
-def _notices(rt, office: Office) -> Notices:
-    return Notices(rt.config, office, now(), rt.db)
-
-
-def _values(notices: Notices, visit: Visit) -> dict[str, object]:
-    return {"guest": visit.name, "purpose": visit.purpose, "code": visit.code,
-            "identity": f"{visit.id_type.upper()} {visit.id_masked}", "host": visit.host_name or "",
-            "when": notices.when(as_utc(visit.scheduled_at), HOST_LANG), "badge": visit.badge_number or "-"}
-
-
-def _record(rt, session: Session, office: Office, spec: dict) -> list[int]:
-    rows = rt.outbox.record_notice(session, office=office, to=spec["to"], body=spec["body"], kind=spec["kind"],
-                                   content_sid=spec["content_sid"], content_variables=spec["content_variables"])
-    return [r.id for r in rows]
-
-
-def _arrival_notice(rt, session: Session, office: Office, visit: Visit) -> list[int]:
-    """Tell the host the guest is at the desk; a host who has not answered yet is asked to answer."""
-    if not visit.host_phone:
-        return []
-    notices = _notices(rt, office)
-    values = _values(notices, visit)
-    key = "guestbook.wa.arrived" if visit.status == records.ACCEPTED else "guestbook.wa.arrived_ask"
-    # Outside the 24-hour window: the guest_arrived template, else the approved host_notice one
-    # ("a guest wishes to meet you": the same facts), so the notice is not held for want of a template.
-    own = template_for(settings.config_dir(rt.config), ARRIVAL_KIND, values)[0] is not None
-    spec = notices.spec(visit.host_phone, notices.t(HOST_LANG, key, **values), ARRIVAL_KIND, values,
-                        template=ARRIVAL_KIND if own else "host_notice")
-    return _record(rt, session, office, spec)
-
-
 def _office(rt, visit: Visit) -> Office:
     office = rt.offices.get(visit.office)
     if office is None:
@@ -195,6 +154,16 @@ def _load(session: Session, visit_id: int) -> Visit:
 
 
 # -- check-in --------------------------------------------------------------------------------------
+def _commit(rt, session: Session, done: Done) -> Done:
+    session.commit()
+    dispatch(rt.outbox, done)
+    return done
+
+
+def _refused(exc: InvalidTransition) -> DeskError:
+    return DeskError(str(exc))
+
+
 def check_in(rt, visit_id: int, *, username: str, badge: str | None, locker: str | None, id_type: str,
              id_last4: str) -> list[int]:
     """SOP 000 steps 3-5: the card handed in (its last 4 digits must match the registration when it is
@@ -204,29 +173,20 @@ def check_in(rt, visit_id: int, *, username: str, badge: str | None, locker: str
         office = _office(rt, visit)
         if visit.checked_in_at is not None:
             raise DeskError("already_checked_in")
-        if visit.status not in records.OPEN:
+        if visit.status not in model.OPEN:
             raise DeskError("not_open")
         badge_number = _token(badge, "badge", required=True)
         locker_key = _token(locker, "locker", required=False)
-        staff = rt.engine.services["directory"].staff(office)
-        if id_type not in staff.id_types:
+        if id_type not in rt.deps.directory.staff(office).id_types:
             raise DeskError("id_type")
         last4 = _last4(id_last4)
         if id_type == visit.id_type and visit.id_masked[-4:] != last4:
             raise DeskError("id_mismatch")
-        visit.checked_in_at, visit.checked_in_by = now(), username
-        visit.badge_number, visit.locker_key = badge_number, locker_key
-        visit.id_held_type, visit.id_held_last4 = id_type, last4
-        if visit.reminder_outbox_ids:  # the guest is here: no "see you tomorrow" reminder any more
-            rt.outbox.cancel(session, visit.reminder_outbox_ids)
-            visit.reminder_outbox_ids = []
-        ids = _arrival_notice(rt, session, office, visit)
-        _event(session, visit, "checked_in", actor(username), host_told=bool(ids), outbox=ids,
-               same_document=id_type == visit.id_type)
-        session.commit()
-    rt.outbox.enqueue(ids)
+        done = rt.visits.check_in(session, office, visit, username=username, badge=badge_number, locker=locker_key,
+                                  id_type=id_type, id_last4=last4, now=now())
+        _commit(rt, session, done)
     logger.info("visit %s checked in by the desk", visit_id)
-    return ids
+    return done.outbox_ids
 
 
 # -- walk-in ---------------------------------------------------------------------------------------
@@ -276,10 +236,6 @@ class WalkIn:
     lang: str = "id"
 
 
-def _employee_row(session: Session, office: Office, person) -> Employee | None:
-    return session.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == person.key))
-
-
 def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username: str) -> int:
     """A guest entered at the desk: consent, identity (masked + keyed hash), photo, purpose, host; then
     checked in at once and the host told (with the usual reminder and escalation). Returns the visit id."""
@@ -290,7 +246,7 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
         name = parsing.full_name(entry.name)
     except parsing.Invalid as exc:
         raise DeskError(exc.reason, **exc.values) from exc
-    staff = rt.engine.services["directory"].staff(office)
+    staff = rt.deps.directory.staff(office)
     if entry.id_type not in staff.id_types:
         raise DeskError("id_type")
     try:
@@ -314,44 +270,15 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
     suffix = check_photo(photo)
     path, size = _store_photo(rt, office, photo, suffix)  # type: ignore[arg-type]  (checked above)
 
-    ids: list[int] = []
+    record = WalkInRecord(
+        name=name, id_type=entry.id_type, id_masked=mask_id(number),
+        id_hash=security.id_hash(security.secret_key(rt.config), entry.id_type, number), id_last4=number[-4:],
+        purpose=purpose, host=host, badge=badge_number, locker=locker_key, phone=guest_phone, lang=entry.lang,
+        consent_version=CONSENT_VERSION, photo_path=path, photo_size=size,
+        photo_type=(photo.content_type or "").split(";")[0].lower())  # type: ignore[union-attr]
     with rt.db.session() as session:
-        consent = Consent(office=office.slug, phone=guest_phone, purpose="visit", text_version=CONSENT_VERSION,
-                          lang=entry.lang, accepted=True, at=moment)
-        stored = VisitPhoto(office=office.slug, content_type=(photo.content_type or "").split(";")[0].lower(),
-                            status="stored", path=path, size=size, attempts=0)
-        session.add_all([consent, stored])
-        session.flush()
-        host_row = _employee_row(session, office, host)
-        visit = Visit(office=office.slug, code=records.free_code(session, office.slug), citizen_phone=guest_phone,
-                      citizen_lang=entry.lang, name=name, id_type=entry.id_type, id_masked=parsing.mask_id(number),
-                      id_hash=security.id_hash(security.secret_key(rt.config), entry.id_type, number),
-                      photo_id=stored.id, consent_id=consent.id, purpose=purpose,
-                      host_employee_id=host_row.id if host_row else None,
-                      host_name=host.name, host_phone=host.whatsapp, unit=host.unit, scheduled_at=moment,
-                      status=records.AWAITING_HOST, notice_round=0, reminder_outbox_ids=[], walk_in=True,
-                      checked_in_at=moment, checked_in_by=username, badge_number=badge_number,
-                      locker_key=locker_key, id_held_type=entry.id_type, id_held_last4=number[-4:],
-                      created_at=moment)
-        session.add(visit)
-        session.flush()
-        _event(session, visit, "walk_in", actor(username))
-        ids = _arrival_notice(rt, session, office, visit)
-        jobs: list[Job] = []
-        if ids:
-            visit.notice_round, visit.host_notice_outbox_id = 1, ids[0]
-            _event(session, visit, "host_notified", "system", round=1)
-            jobs = [Job(FOLLOWUP_JOB, (visit.id, 1, "remind"),
-                        moment + timedelta(minutes=settings.host_remind_minutes(rt.config))),
-                    Job(FOLLOWUP_JOB, (visit.id, 1, "escalate"),
-                        moment + timedelta(minutes=settings.host_escalate_minutes(rt.config)))]
-        _event(session, visit, "checked_in", actor(username), host_told=bool(ids), outbox=ids, same_document=True)
-        session.commit()
-        visit_id = visit.id
-    rt.outbox.enqueue(ids)
-    rt.outbox.schedule(jobs)
-    logger.info("walk-in visit %s entered at %s", visit_id, office.slug)
-    return visit_id
+        done = _commit(rt, session, rt.visits.walk_in(session, office, record, username=username, now=moment))
+        return done.visit.id
 
 
 # -- check-out -------------------------------------------------------------------------------------
@@ -360,67 +287,32 @@ def check_out(rt, visit_id: int, *, username: str, id_returned: bool) -> list[in
     WhatsApp when the guest has a number. Returns the survey invitation's outbox ids."""
     with rt.db.session() as session:
         visit = _load(session, visit_id)
-        office = _office(rt, visit)
-        if visit.checked_in_at is None:
-            raise DeskError("not_checked_in")
-        if visit.checked_out_at is not None:
-            raise DeskError("already_checked_out")
-        if visit.id_held_type and not id_returned:
-            raise DeskError("id_not_returned")
-        moment = now()
-        visit.checked_out_at, visit.checked_out_by = moment, username
-        if visit.id_held_type:
-            visit.id_returned_at = moment
-        ids: list[int] = []
-        if visit.citizen_phone:
-            invitation = offer_survey(session, rt.outbox, office, phone=visit.citizen_phone,
-                                      event_kind=SURVEY_EVENT, event_ref=str(visit.id), lang=visit.citizen_lang,
-                                      now=moment, conversation_id=visit.conversation_id, config=rt.config)
-            ids = list(invitation.notice_ids) if invitation is not None else []
-        _event(session, visit, "checked_out", actor(username), id_returned=bool(visit.id_held_type),
-               survey=bool(ids))
-        session.commit()
-    rt.outbox.enqueue(ids)
-    return ids
+        try:
+            done = rt.visits.check_out(session, _office(rt, visit), visit, username=username, id_returned=id_returned,
+                                       now=now())
+        except InvalidTransition as exc:
+            raise _refused(exc) from exc
+        _commit(rt, session, done)
+    return done.outbox_ids
 
 
 # -- escalations -----------------------------------------------------------------------------------
-def _notice_read(session: Session, outbox_id: int | None) -> bool:
-    if outbox_id is None:
-        return False
-    return session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == outbox_id)) == "read"
-
-
 def remind_host(rt, visit_id: int, *, username: str) -> list[int]:
     """One more reminder to a host who has not answered (the desk's one click). Returns the outbox ids."""
     with rt.db.session() as session:
         visit = _load(session, visit_id)
-        office = _office(rt, visit)
-        if visit.status != records.AWAITING_HOST:
-            raise DeskError("host_answered")
-        if not visit.host_phone:
-            raise DeskError("host_without_number")
-        notices = _notices(rt, office)
-        unit_name = next((u.name for u in office.units if u.slug == visit.unit), None)
-        spec = notices.host_reminder(records.as_dict(visit, unit_name), visit.host_phone,
-                                     read=_notice_read(session, visit.host_notice_outbox_id))
-        ids = _record(rt, session, office, spec)
-        _event(session, visit, "host_reminded", actor(username), messages=len(ids))
-        session.commit()
-    rt.outbox.enqueue(ids)
-    return ids
+        try:
+            done = rt.visits.remind_host(session, _office(rt, visit), visit, username=username, now=now())
+        except InvalidTransition as exc:
+            raise _refused(exc) from exc
+        _commit(rt, session, done)
+    return done.outbox_ids
 
 
 # -- export ----------------------------------------------------------------------------------------
 CSV_COLUMNS = ("office", "code", "walk_in", "scheduled", "name", "id_type", "id_masked", "guest_whatsapp",
                "purpose", "host", "unit", "host_answer", "status", "checked_in", "checked_in_by", "badge",
                "locker", "id_held", "id_returned", "checked_out", "checked_out_by")
-
-
-def mask_phone(e164: str | None) -> str:
-    """`+62*****1234`: never the whole number in a list or a file."""
-    text = e164 or ""
-    return f"{text[:3]}*****{text[-4:]}" if len(text) > 7 else "*" * len(text)
 
 
 def _cell(value: object) -> str:

@@ -16,6 +16,7 @@ from bot.models import Conversation, InboundMessage, OutboundMessage
 from bot.models.complaints import Complaint
 from bot.models.visits import Visit
 from bot.offices import Office
+from bot.phone import bsuid
 
 PER_PAGE = 25
 _NUMBER = re.compile(r"^[\s+\d().\-]+$")
@@ -81,6 +82,9 @@ def _text_clause(text: str) -> ColumnElement[bool]:
     digits = number_digits(text)
     if digits is not None:
         return Conversation.phone.contains(digits, autoescape=True)
+    user_id = bsuid(text)
+    if user_id is not None:  # a WhatsApp user ID, as the conversation began or as it was linked later
+        return or_(Conversation.phone == user_id, Conversation.bsuid == user_id)
     pattern = _like(text)
     named = exists().where(InboundMessage.conversation_id == Conversation.id,
                            func.lower(InboundMessage.profile_name).like(pattern, escape="\\"))

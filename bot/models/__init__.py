@@ -8,8 +8,9 @@ import importlib
 import pkgutil
 
 from bot.models.core import Conversation, InboundMessage, OutboundMessage, StatusEvent
+from bot.models.templates import WhatsAppTemplate
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["Conversation", "InboundMessage", "OutboundMessage", "StatusEvent"]
+__all__ = ["Conversation", "InboundMessage", "OutboundMessage", "StatusEvent", "WhatsAppTemplate"]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.clock import now
 from bot.db import Base
+from bot.phone import ADDRESS_LENGTH
 
 
 class TicketSequence(Base):
@@ -38,7 +39,8 @@ class Complaint(Base):
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
-    phone: Mapped[str] = mapped_column(String(32), index=True)  # E.164; the only number that sees the status
+    # E.164 or a BSUID: the only address that sees the status
+    phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH), index=True)
     lang: Mapped[str] = mapped_column(String(8), default="id")
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(32))

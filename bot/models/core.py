@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import now
 from bot.db import Base
+from bot.phone import ADDRESS_LENGTH
 
 
 class Conversation(Base):
@@ -20,7 +21,10 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))  # E.164, or a BSUID (bot/phone.py)
+    # The person's WhatsApp user ID once Twilio sent it beside their number (ExternalUserId): a later
+    # message from that ID alone is the same person, the same conversation.
+    bsuid: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH), index=True)
     profile_name: Mapped[str | None] = mapped_column(String(200))
     lang: Mapped[str] = mapped_column(String(8), default="id")
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -43,13 +47,18 @@ class InboundMessage(Base):
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
     office: Mapped[str | None] = mapped_column(String(64))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
-    from_number: Mapped[str] = mapped_column(String(64))
+    from_number: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     to_number: Mapped[str] = mapped_column(String(64))
+    external_user_id: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH))
     body: Mapped[str] = mapped_column(Text, default="")
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     profile_name: Mapped[str | None] = mapped_column(String(200))
     wa_id: Mapped[str | None] = mapped_column(String(32))
+    # A tap on a button of one of our messages: its id (ButtonPayload) and the tapped message's SID
+    # (OriginalRepliedMessageSid), which tells which visit a host answers.
+    button_payload: Mapped[str | None] = mapped_column(String(200))
+    replied_sid: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
@@ -68,7 +77,7 @@ class OutboundMessage(Base):
     office: Mapped[str | None] = mapped_column(String(64), index=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    to_number: Mapped[str] = mapped_column(String(64))
+    to_number: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     from_number: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     channel: Mapped[str] = mapped_column(String(16))  # "twiml" (webhook answer) or "rest" (worker)
@@ -76,6 +85,18 @@ class OutboundMessage(Base):
     media_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     content_sid: Mapped[str | None] = mapped_column(String(64))
     content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # A notice's named values and its reader's language: outside the 24-hour window the sender fills
+    # the approved template of its kind with them (bot/whatsapp/resolver.py).
+    template_values: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Choices WhatsApp may show as buttons or a list in session: {"lead": text, "choices": [{id, title}]}
+    # (bot/whatsapp/interactive.py); the numbered `body` goes where they cannot.
+    interactive: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    lang: Mapped[str | None] = mapped_column(String(8))
+    # After this a held notice is not worth sending any more (a reminder of a visit already past).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An officer dealt with a held or failed message another way ("handled by phone").
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_by: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(32))
     error_message: Mapped[str | None] = mapped_column(Text)

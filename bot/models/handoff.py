@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.clock import now
 from bot.db import Base
+from bot.phone import ADDRESS_LENGTH
 
 WAITING, TAKEN, CLOSED = "waiting", "taken", "closed"
 
@@ -20,7 +21,7 @@ class Handoff(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
-    phone: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     reason: Mapped[str] = mapped_column(String(16))  # "asked" or "stuck"
     status: Mapped[str] = mapped_column(String(16), default=WAITING)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

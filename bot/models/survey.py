@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.clock import now
 from bot.db import Base
+from bot.phone import ADDRESS_LENGTH
 
 
 class SurveyInvitation(Base):
@@ -22,7 +23,7 @@ class SurveyInvitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     event_kind: Mapped[str] = mapped_column(String(32))  # "checkout", "complaint", "inquiry"
     event_ref: Mapped[str] = mapped_column(String(128))  # visit id, ticket number, phone:service:date
     status: Mapped[str] = mapped_column(String(16), default="offered")  # offered, started, completed
@@ -37,7 +38,7 @@ class SurveyInvitation(Base):
 
 
 class SurveyResponse(Base):
-    """Answers 1–4 per element (bot.skm.ELEMENTS), saved as they come so a citizen can resume."""
+    """Answers 1–4 per element (bot.survey.ikm.ELEMENTS), saved as they come so a citizen can resume."""
 
     __tablename__ = "survey_responses"
     __table_args__ = (Index("ix_survey_responses_office_completed", "office", "completed_at"),)

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.clock import now
 from bot.db import Base
+from bot.phone import ADDRESS_LENGTH
 
 
 class Employee(Base):
-    """A host or desk officer of the office's directory (bot/visits/directory.py): seeded from
+    """A host or desk officer of the office's directory (bot/directory.py): seeded from
     config/employees/<office>.yaml, edited on the dashboard. Never deleted (visits point here)."""
 
     __tablename__ = "employees"
@@ -47,7 +48,7 @@ class Consent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
-    phone: Mapped[str] = mapped_column(String(32), index=True)
+    phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH), index=True)
     purpose: Mapped[str] = mapped_column(String(32), default="visit")
     text_version: Mapped[str] = mapped_column(String(32))
     lang: Mapped[str] = mapped_column(String(8))
@@ -94,7 +95,7 @@ class Visit(Base):
     office: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(16))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
-    citizen_phone: Mapped[str] = mapped_column(String(32))
+    citizen_phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
     citizen_lang: Mapped[str] = mapped_column(String(8), default="id")
     name: Mapped[str] = mapped_column(String(200))
     id_type: Mapped[str] = mapped_column(String(8))

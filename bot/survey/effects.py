@@ -2,25 +2,48 @@
 
 from __future__ import annotations
 
-from bot.effects import EffectContext, handles
+from dataclasses import dataclass, field
+
+from bot.effects import EffectContext
 from bot.survey import service
+from flows.base import Effect
 
 
-@handles("survey.offer")
-def offer(ctx: EffectContext) -> None:
-    """{"event_kind": "checkout"|"complaint"|"inquiry", "event_ref": str, optional "phone", "lang"}."""
-    p = ctx.payload
+@dataclass(frozen=True)
+class OfferSurvey(Effect):
+    """An event that earns a survey invitation ("checkout", "complaint", "inquiry"), once per event_ref.
+    `phone`/`lang` default to the conversation's own."""
+
+    event_kind: str
+    event_ref: str
+    phone: str | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveSurveyAnswers(Effect):
+    """Answers given so far (saved as they come, so a stopped survey resumes)."""
+
+    invitation: int
+    answers: dict = field(default_factory=dict)
+    profile: dict | None = None
+    suggestion: str | None = None
+    complete: bool = False
+
+
+def _offer(effect: OfferSurvey, ctx: EffectContext) -> None:
+    own = not effect.phone or effect.phone == ctx.conversation.phone
     invitation = service.offer_survey(
-        ctx.session, ctx.outbox, ctx.office, phone=p.get("phone") or ctx.conversation.phone,
-        event_kind=p["event_kind"], event_ref=str(p["event_ref"]), lang=p.get("lang") or ctx.conversation.lang,
-        conversation_id=ctx.conversation.id if not p.get("phone") or p["phone"] == ctx.conversation.phone else None)
+        ctx.session, ctx.outbox, ctx.office, phone=effect.phone or ctx.conversation.phone,
+        event_kind=effect.event_kind, event_ref=str(effect.event_ref), lang=effect.lang or ctx.conversation.lang,
+        conversation_id=ctx.conversation.id if own else None, config=ctx.config)
     if invitation is not None:
-        ctx.committed.outbox_ids += invitation.notice_ids
+        ctx.committed.add(outbox_ids=invitation.notice_ids)
 
 
-@handles("survey.save")
-def save(ctx: EffectContext) -> None:
-    """{"invitation": id, "answers": {...}, "profile": {...}, "suggestion": str, "complete": bool}."""
-    p = ctx.payload
-    service.save(ctx.session, int(p["invitation"]), answers=p.get("answers") or {}, profile=p.get("profile"),
-                 suggestion=p.get("suggestion"), complete=bool(p.get("complete")), lang=ctx.conversation.lang)
+def _save(effect: SaveSurveyAnswers, ctx: EffectContext) -> None:
+    service.save(ctx.session, int(effect.invitation), answers=effect.answers, profile=effect.profile,
+                 suggestion=effect.suggestion, complete=effect.complete, lang=ctx.conversation.lang)
+
+
+HANDLERS = {OfferSurvey: _offer, SaveSurveyAnswers: _save}

@@ -3,42 +3,40 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import skm
 from bot.clock import now as clock_now
-from bot.complaints import settings, text
+from bot.complaints import text
 from bot.i18n import Messages
 from bot.models.survey import SurveyInvitation, SurveyResponse
 from bot.offices import Office
 from bot.outbox import Outbox
+from bot.survey import ikm
+from config.settings import Config
 
 logger = logging.getLogger(__name__)
 
 EVENT_KINDS = ("checkout", "complaint", "inquiry")
-DEFAULT_TTL_HOURS = 72
 OFFERED, STARTED, COMPLETED = "offered", "started", "completed"
 PROFILE_FIELDS = ("gender", "age_band", "education", "occupation")
 
 
-def ttl(config: object | None = None) -> timedelta:
-    """SURVEY_INVITATION_TTL_HOURS: how long an invitation stays open (hours)."""
-    return timedelta(hours=settings.int_setting("SURVEY_INVITATION_TTL_HOURS", DEFAULT_TTL_HOURS, config))
+def ttl(config: Config) -> timedelta:
+    """How long an invitation stays open (Config.SURVEY_INVITATION_TTL_HOURS)."""
+    return timedelta(hours=config.SURVEY_INVITATION_TTL_HOURS)
 
 
 def offer_survey(session: Session, outbox: Outbox, office: Office, *, phone: str, event_kind: str, event_ref: str,
-                 lang: str = "id", now: datetime | None = None, msgs: Messages | None = None,
-                 conversation_id: int | None = None, config: object | None = None) -> SurveyInvitation | None:
+                 config: Config, lang: str = "id", now: datetime | None = None, msgs: Messages | None = None,
+                 conversation_id: int | None = None) -> SurveyInvitation | None:
     """Invite the citizen once for this event; None when this event already had its invitation.
 
     The invitation message is recorded in the outbox (its ids in `invitation.notice_ids`, to enqueue
-    after the caller's commit); it uses SURVEY_INVITE_CONTENT_SID outside the 24-hour window."""
+    after the caller's commit); it uses Config.SURVEY_INVITE_CONTENT_SID outside the 24-hour window."""
     if event_kind not in EVENT_KINDS:
         raise ValueError(f"unknown survey event kind {event_kind!r}")
     now = now or clock_now()
@@ -59,8 +57,9 @@ def offer_survey(session: Session, outbox: Outbox, office: Office, *, phone: str
     body = text.render(msgs, lang, office, "survey.invite", hours=hours)
     rows = outbox.record_notice(session, office=office, to=phone, body=body, kind="survey_invite",
                                 conversation_id=conversation_id,
-                                content_sid=settings.content_sid("survey_invite", config),
-                                content_variables={"1": office.name})
+                                content_sid=config.SURVEY_INVITE_CONTENT_SID or None,
+                                content_variables={"1": office.name}, template_values={"office": office.name},
+                                lang=lang, expires_at=invitation.expires_at)
     invitation.notice_ids = [r.id for r in rows]
     session.flush()
     return invitation
@@ -88,7 +87,7 @@ def save(session: Session, invitation_id: int, *, answers: dict[str, int], profi
         response = SurveyResponse(invitation_id=invitation_id, office=invitation.office,
                                   event_kind=invitation.event_kind, lang=lang, answers={}, started_at=now)
         session.add(response)
-    clean = {e: int(v) for e, v in answers.items() if e in skm.ELEMENTS and skm.MIN_SCORE <= int(v) <= skm.MAX_SCORE}
+    clean = {e: int(v) for e, v in answers.items() if e in ikm.ELEMENTS and ikm.MIN_SCORE <= int(v) <= ikm.MAX_SCORE}
     response.answers = {**(response.answers or {}), **clean}
     for name, value in (profile or {}).items():
         if name in PROFILE_FIELDS:
@@ -96,7 +95,7 @@ def save(session: Session, invitation_id: int, *, answers: dict[str, int], profi
     if suggestion:
         response.suggestion = suggestion[:2000]
     invitation.status = STARTED
-    if complete and skm.is_complete(response.answers):
+    if complete and ikm.is_complete(response.answers):
         response.completed_at = now
         invitation.status = COMPLETED
     session.flush()
@@ -107,27 +106,3 @@ def progress(session: Session, invitation_id: int) -> dict[str, int]:
     """Answers saved so far for this invitation ({} when none)."""
     answers = session.scalar(select(SurveyResponse.answers).where(SurveyResponse.invitation_id == invitation_id))
     return dict(answers or {})
-
-
-@dataclass
-class IkmReport:
-    """What the dashboard's IKM page shows for one office and period."""
-
-    office: str
-    start: datetime
-    end: datetime
-    result: skm.IkmResult
-    by_event: dict[str, int] = field(default_factory=dict)
-    profile: dict[str, dict[str, int]] = field(default_factory=dict)
-    suggestions: list[str] = field(default_factory=list)
-
-
-def ikm_report(session: Session, office: str, start: datetime, end: datetime) -> IkmReport:
-    """NRR per element, IKM and its band over the responses completed in [start, end)."""
-    rows = list(session.scalars(select(SurveyResponse).where(
-        SurveyResponse.office == office, SurveyResponse.completed_at.is_not(None),
-        SurveyResponse.completed_at >= start, SurveyResponse.completed_at < end).order_by(SurveyResponse.id)))
-    result = skm.ikm([r.answers for r in rows])
-    profile = {name: dict(Counter(getattr(r, name) or "-" for r in rows)) for name in PROFILE_FIELDS}
-    return IkmReport(office, start, end, result, dict(Counter(r.event_kind for r in rows)), profile,
-                     [r.suggestion for r in rows if r.suggestion])

@@ -19,12 +19,10 @@ import requests
 from sqlalchemy import delete, select, update
 
 from bot import runtime as runtime_module
-from bot import statuses
 from bot.clock import now
-from bot.models import OutboundMessage
 from bot.models.visits import Consent, Visit, VisitEvent, VisitPhoto
-from bot.visits import records, settings
-from bot.visits.notices import Notices
+from bot.visits import settings
+from bot.visits.service import dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -113,59 +111,24 @@ def download_photo(photo_id: int, attempt: int = 0) -> str:
     return "stored"
 
 
-def _notice_status(session, outbox_id: int | None) -> str:
-    if outbox_id is None:
-        return "none"
-    status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == outbox_id))
-    if status == "read":
-        return "read"
-    if status == "delivered":
-        return "delivered"
-    if status in statuses.FAILURES:
-        return "failed"
-    return "sent"
-
-
 def host_followup(visit_id: int, notice_round: int, stage: str) -> str:
-    """stage "remind": the host has not answered → a reminder (says whether the notice was read).
-    stage "escalate": still no answer → the desk officers are told (SOP 000 step 6)."""
+    """stage "remind": the host has not answered → a reminder; "escalate": still no answer → the desk
+    officers are told (SOP 000 step 6). The visit service decides; this job only runs it on time."""
     rt = runtime_module.current()
     with rt.db.session() as session:
         visit = session.get(Visit, visit_id)
-        if visit is None or visit.status != records.AWAITING_HOST or visit.notice_round != notice_round:
+        if visit is None:
             return "answered"
-        office = rt.offices.get(visit.office)
-        staff = rt.engine.services["directory"].staff(office)
-        notices = Notices(rt.config, office, now(), rt.db)
-        unit_name = next((u.name for u in office.units if u.slug == visit.unit), None)
-        data = records.as_dict(visit, unit_name)
-        status = _notice_status(session, visit.host_notice_outbox_id)
-        if stage == "remind":
-            specs = [notices.host_reminder(data, visit.host_phone, read=status == "read")] if visit.host_phone else []
-            kind = "host_reminded"
-        else:
-            specs = notices.desk_notices(data, staff, "escalation", status)
-            visit.escalated_at = now()
-            kind = "escalated"
-        ids = []
-        for spec in specs:
-            rows = rt.outbox.record_notice(session, office=office, to=spec["to"], body=spec["body"],
-                                           kind=spec["kind"], content_sid=spec["content_sid"],
-                                           content_variables=spec["content_variables"])
-            ids += [r.id for r in rows]
-        session.add(VisitEvent(visit_id=visit.id, kind=kind, actor="system",
-                               detail={"notice": status, "messages": len(specs)}, at=now()))
+        done = rt.visits.follow_up(session, rt.offices.get(visit.office), visit, notice_round, stage, now=now())
         session.commit()
-    rt.outbox.enqueue(ids)
-    if not specs:
-        logger.warning("visit %s: %s with nobody to send to (no numbers in the employees file)", visit_id, stage)
-    return kind
+    dispatch(rt.outbox, done)
+    return done.outcome
 
 
 def sync_employees() -> None:
     """An edited employees file reaches the directory within a minute (the worker's cron)."""
     rt = runtime_module.current()
-    rt.engine.services["directory"].sync_all(rt.offices)
+    rt.deps.directory.sync_all(rt.offices)
 
 
 def purge_expired(days: int | None = None) -> int:

@@ -1,28 +1,25 @@
 """The words of every visit message, rendered from the catalogs into ready-to-record specs.
 
-Flows and jobs build specs here; effect handlers only record them (bot/visits/effects.py). A spec
-is {"to", "body", "kind", "content_sid", "content_variables", "send_at"}: the template fields are
-filled from config/templates.yaml when the recipient is outside WhatsApp's 24-hour window (or for a
-message sent later, when nobody can know whether the window will be open).
+Only the visit service (bot/visits/service.py) builds notices. A spec is {"to", "body", "kind",
+"content_sid", "content_variables", "send_at"}. The template fields come with every notice whose
+kind has an approved template: whether WhatsApp's 24-hour window is open is decided when the
+message is sent (bot/sender.py), not when it is written, since a notice may wait in the queue.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
-
-from bot import defaults
 from bot.clock import as_utc
+from bot.employees import Staff
 from bot.i18n import Messages
-from bot.models import Conversation
 from bot.offices import WEEKDAYS, Office
 from bot.visits import settings
-from bot.visits.employees import Staff
 from bot.visits.settings import to_utc
-from bot.visits.templates import template_for
+from bot.whatsapp.office_templates import template_for
 
 HOST_LANG = "id"  # employees read notices in Indonesian
 OUTCOME_STATUS = {"accept": "accepted", "decline": "declined", "propose": "proposed", "redirect": "redirected"}
@@ -33,40 +30,36 @@ def catalog(config_dir: Path) -> Messages:
     return Messages(Path(config_dir))
 
 
+def when_text(t: Callable[..., str], office: Office, moment: datetime) -> str:
+    """"Senin, 30 November 2026 pukul 10.00 WITA", with `t` rendering catalog keys in one language."""
+    local = as_utc(moment).astimezone(office.zone)
+    return t("visit.when_format", day=t(f"days.{WEEKDAYS[local.weekday()]}"), date=local.day,
+             month=t(f"visit.months.m{local.month}"), year=local.year, time=local.strftime("%H.%M"),
+             zone=office.zone_abbr)
+
+
 class Notices:
-    def __init__(self, config, office: Office, now: datetime, db=None):
+    def __init__(self, config, office: Office, now: datetime):
         self.config = config
         self.office = office
         self.now = now
-        self.db = db
         self.messages = catalog(settings.config_dir(config))
 
     def t(self, lang: str, key: str, **values: object) -> str:
         return self.messages.text(lang, key, **{"office": self.office.name, **values})
 
     def when(self, moment: datetime, lang: str) -> str:
-        local = as_utc(moment).astimezone(self.office.zone)
-        return self.t(lang, "visit.when_format", day=self.t(lang, f"days.{WEEKDAYS[local.weekday()]}"),
-                      date=local.day, month=self.t(lang, f"visit.months.m{local.month}"), year=local.year,
-                      time=local.strftime("%H.%M"), zone=self.office.zone_abbr)
-
-    def window_open(self, number: str) -> bool:
-        if self.db is None:
-            return False
-        with self.db.session() as session:
-            last = session.scalar(select(Conversation.last_inbound_at).where(
-                Conversation.office == self.office.slug, Conversation.phone == number))
-        return last is not None and self.now - as_utc(last) < timedelta(seconds=defaults.WHATSAPP_WINDOW_SECONDS)
+        return when_text(lambda key, **values: self.t(lang, key, **values), self.office, moment)
 
     def spec(self, to: str, body: str, kind: str, values: dict[str, object], send_at: datetime | None = None,
-             template: str | None = None) -> dict:
-        """A message to record; a template is attached when the window is closed now or it is sent later."""
-        sid, variables = None, None
-        if send_at is not None or not self.window_open(to):
-            sid, variables = template_for(settings.config_dir(self.config), template or kind,
-                                          {"office": self.office.name, **values})
+             template: str | None = None, lang: str = HOST_LANG, expires_at: datetime | None = None) -> dict:
+        """A message to record. Its named values and language let the sender fill Loket's template of
+        this kind when the window is closed; an office's own template (config/templates.yaml) is
+        attached now and wins."""
+        values = {"office": self.office.name, **values}
+        sid, variables = template_for(settings.config_dir(self.config), template or kind, values)
         return {"to": to, "body": body, "kind": kind, "content_sid": sid, "content_variables": variables,
-                "send_at": send_at}
+                "send_at": send_at, "values": values, "lang": lang, "expires_at": expires_at}
 
     # -- to the host -------------------------------------------------------------------------------
     def _guest_values(self, visit: dict) -> dict[str, object]:
@@ -90,7 +83,8 @@ class Notices:
     def host_proposal_answer(self, visit: dict, to: str, accepted: bool) -> dict:
         values = self._guest_values(visit)
         key = "host.proposal_accepted" if accepted else "host.proposal_refused"
-        return self.spec(to, self.t(HOST_LANG, key, **values), "host_notice", values)
+        # Its own kind: the host_notice template's buttons would answer a visit already settled.
+        return self.spec(to, self.t(HOST_LANG, key, **values), "host_proposal_answer", values)
 
     def desk_notices(self, visit: dict, staff: Staff, reason: str, notice_status: str = "") -> list[dict]:
         """To every desk officer with a number: a host to chase (SOP 000 step 6), or a guest with no host."""
@@ -111,7 +105,8 @@ class Notices:
                 continue
             key = "visit.reminder_day" if minutes >= 24 * 60 else "visit.reminder_hour"
             values = {"when": self.when(scheduled, lang), "code": visit["code"]}
-            specs.append(self.spec(to, self.t(lang, key, **values), "visit_reminder", values, send_at=send_at))
+            specs.append(self.spec(to, self.t(lang, key, **values), "visit_reminder", values, send_at=send_at,
+                                   lang=lang, expires_at=scheduled))
         return specs
 
     def outcome(self, visit: dict, to: str, lang: str, answer: str, reason: str = "",
@@ -121,4 +116,4 @@ class Notices:
         values = {"code": visit["code"], "when": when, "reason": reason, "host": host_name,
                   "status": self.t(lang, f"visit.status.{OUTCOME_STATUS[answer]}")}
         key = f"visit.outcome_{answer}" + ("_reason" if answer == "decline" and reason else "")
-        return self.spec(to, self.t(lang, key, **values), "visit_outcome", values)
+        return self.spec(to, self.t(lang, key, **values), "visit_outcome", values, lang=lang)

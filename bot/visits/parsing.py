@@ -98,14 +98,6 @@ def id_number(id_type: str, text: str, today: date) -> str:
     return number
 
 
-def mask_id(number: str) -> str:
-    """What may be shown or logged: the first 4 and last 4 digits of a 16-digit number
-    (`5171********0001`), only the last 4 of shorter ones."""
-    if len(number) >= 16:
-        return number[:4] + "*" * (len(number) - 8) + number[-4:]
-    return "*" * max(len(number) - 4, 0) + number[-4:]
-
-
 # -- dates and times -----------------------------------------------------------------------------
 _TIME = re.compile(
     r"(?:\b(?:jam|pukul|pkl\.?|at)\s*(?P<h1>\d{1,2})(?:[.:](?P<m1>\d{2}))?"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from flows.base import Context, Effect, Flow, MenuEntry, Result, numbered_choice, say
+from bot.effects import Notify
+from flows.base import Context, Flow, MenuEntry, Result, numbered_choice, say
 
 
 class Step(StrEnum):
@@ -13,7 +14,7 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-flow = Flow("sample", Step, menu=MenuEntry("menu.office_info", order=10, start=Step.NAME))
+flow = Flow("sample", Step, menu=MenuEntry("menu.office_info", order=10, start=Step.NAME), emits=(Notify,))
 
 
 @flow.prompt(Step.NAME)
@@ -51,8 +52,7 @@ def ask_confirm(ctx: Context):
 def confirm(ctx: Context) -> Result:
     choice = numbered_choice(ctx.text, 2)
     if choice == 1:
-        notice = Effect("notify", {"to": "+6281299990000", "body": f"Pendaftar baru: {ctx.data['name']}",
-                                   "kind": "sample_notice"})
+        notice = Notify(to="+6281299990000", body=f"Pendaftar baru: {ctx.data['name']}", kind="sample_notice")
         from flows.menu import Step as MenuStep
 
         return Result(say=say("SAMPLE: terkirim."), goto=MenuStep.MAIN, effects=[notice])

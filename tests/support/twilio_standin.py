@@ -1,13 +1,20 @@
-"""A local stand-in for Twilio's REST Messages API (2010-04-01), for the test suite.
+"""A local stand-in for Twilio's REST Messages API (2010-04-01) and Content API (v1), for the test suite.
 
 It speaks the wire protocol the `twilio` helper library speaks, so the app's real transport can
 be pointed at it: form-encoded POSTs with HTTP Basic auth, JSON bodies shaped like Twilio's,
 Twilio's error JSON (`{"code", "message", "more_info", "status"}`), status callbacks signed with
 `X-Twilio-Signature`, and inbound media behind Basic auth that redirects to a CDN URL.
 
+The Content API (templates, WhatsApp approval; tests/support/twilio_content.py) answers on the same
+port, so `standin.url` serves as both base URLs. ContentSid sends of content created here are
+checked and rendered as Twilio and WhatsApp would; `tap_form()`/`pick_form()` build the inbound form
+Twilio posts when the person taps a button or picks a list item of such a message. Recipients may
+be phone numbers or WhatsApp business-scoped user IDs (`whatsapp:ID.1502576394655843`).
+
     with TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN) as twilio:
         client = Client(ACCOUNT_SID, AUTH_TOKEN)
         client.api.base_url = twilio.url
+        client.content.base_url = twilio.url  # the Content API answers on the same port
         client.messages.create(to="whatsapp:+6281...", from_="whatsapp:+1415...", body="Halo")
         assert twilio.count_to("+6281...") == 1
 
@@ -41,14 +48,18 @@ from typing import Any
 
 from twilio.request_validator import RequestValidator
 
+from tests.support import twilio_content as content_api
+from tests.support.twilio_content import Button, Content, ContentApi, ContentError, ContentRequest, ListItem, Rendered
+
 API_VERSION = "2010-04-01"
 WHATSAPP_PREFIX = "whatsapp:"
 # Twilio's limit on Body. Twilio counts some characters (emoji) as more than one; we count UTF-16
 # code units, so an emoji costs 2 as it would in a Java-style string length.
 BODY_LIMIT = 1600
 
-# E.164 behind the channel prefix: "+", no leading zero, at most 15 digits.
-_WHATSAPP_ADDRESS = re.compile(r"whatsapp:\+[1-9]\d{1,14}")
+# Behind the channel prefix, E.164 ("+", no leading zero, at most 15 digits) or, for people with a
+# WhatsApp username, a business-scoped user ID: two-letter country code, a dot, 1-128 alphanumerics.
+_WHATSAPP_ADDRESS = re.compile(r"whatsapp:(\+[1-9]\d{1,14}|[A-Z]{2}\.[A-Za-z0-9]{1,128})")
 _MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
 _MEDIA_PATH = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages/(MM[0-9a-f]{32})/Media/(ME[0-9a-f]{32})")
 
@@ -80,6 +91,7 @@ ASYNC_ERROR_MESSAGES = {
         "If you are using WhatsApp, please use a Message Template."
     ),
     63018: "Rate limit exceeded for Channel",
+    63021: "Channel invalid content error",
 }
 
 CallbackSink = Callable[[str, dict[str, str], dict[str, str]], Any]
@@ -160,11 +172,32 @@ class SentMessage:
     date_created: str
     # What happens to it after the REST answer: sent/delivered/read, or failed with an ErrorCode.
     lifecycle: tuple[StatusEvent, ...]
+    # For content created here: what the person saw (`body` is then its text too). None otherwise.
+    rendered: Rendered | None = None
+    # Went as an approved WhatsApp template (not a session message): taps then come back as "button".
+    as_template: bool = False
 
     @property
     def freeform(self) -> bool:
         """Freeform messages (no ContentSid) only go through inside WhatsApp's 24-hour window."""
         return self.content_sid is None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.rendered.content_type if self.rendered else None
+
+    @property
+    def buttons(self) -> tuple[Button, ...]:
+        return self.rendered.buttons if self.rendered else ()
+
+    @property
+    def items(self) -> tuple[ListItem, ...]:
+        return self.rendered.items if self.rendered else ()
+
+    @property
+    def refused(self) -> bool:
+        """WhatsApp refused it after the REST answer: the person never saw it."""
+        return any(event.status in FAILED_STATUSES for event in self.lifecycle)
 
 
 @dataclass(frozen=True)
@@ -236,13 +269,23 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.standin._dispatch(self, "POST")
 
+    def do_DELETE(self) -> None:
+        self.server.standin._dispatch(self, "DELETE")
+
     def log_message(self, format: str, *args: Any) -> None:
         # Keep pytest output quiet; tests read .attempts instead of access logs.
         pass
 
 
 class TwilioStandIn:
-    """Twilio's Messages API on 127.0.0.1 (serving from construction until shutdown())."""
+    """Twilio's Messages and Content APIs on 127.0.0.1 (serving from construction until shutdown()).
+
+    strict_content=True refuses a ContentSid this stand-in did not create with 21655, as Twilio does.
+    The default takes such a SID for an approved template made elsewhere (Twilio's console), which
+    suites that configure fixed template SIDs rely on; it is sent without a rendering. A deleted
+    content is refused either way. auto_approve=True lets WhatsApp approve every template that passes
+    its review on the first poll; otherwise a submission stays pending until approve()/reject().
+    """
 
     def __init__(
         self,
@@ -253,6 +296,8 @@ class TwilioStandIn:
         auto_callbacks: bool = False,
         callback_sink: CallbackSink | None = None,
         service_sender: str = "whatsapp:+14155238886",
+        strict_content: bool = False,
+        auto_approve: bool = False,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -261,6 +306,8 @@ class TwilioStandIn:
         self.callback_sink: CallbackSink = callback_sink or post_form
         # The From that callbacks carry for sends through a Messaging Service (no From given).
         self.service_sender = service_sender
+        self.strict_content = strict_content
+        self._content = ContentApi(account_sid, auto_approve=auto_approve)
         self._validator = RequestValidator(auth_token)
         self._channel_install_sid = _sid("XE")
 
@@ -275,6 +322,7 @@ class TwilioStandIn:
         self._server.standin = self
         host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
+        self._content.base_url = self.url
         # A short poll keeps shutdown() quick; serve_forever checks for it only between polls.
         self._serve_thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="twilio-standin", daemon=True
@@ -309,7 +357,7 @@ class TwilioStandIn:
             self._callback_thread.join(timeout=5)
 
     def reset(self) -> None:
-        """Forget messages, attempts, callbacks, faults, window overrides and media."""
+        """Forget messages, attempts, callbacks, faults, window overrides, media and contents."""
         with self._lock:
             self._clear_state()
 
@@ -329,6 +377,7 @@ class TwilioStandIn:
         self._media: dict[str, _Media] = {}
         self._cdn: dict[str, _Media] = {}
         self._media_requests: list[MediaRequest] = []
+        self._content.clear()
 
     # ----------------------------------------------------------------- records
 
@@ -448,6 +497,142 @@ class TwilioStandIn:
         with self._lock:
             return self._windows.get(_whatsapp_address(to_number), self.window_default_open)
 
+    # ----------------------------------------------------------------- Content API
+
+    @property
+    def contents(self) -> list[Content]:
+        """Contents that exist now (not deleted), in creation order."""
+        with self._lock:
+            return list(self._content.contents.values())
+
+    def content(self, sid: str) -> Content:
+        with self._lock:
+            return self._content.contents[sid]
+
+    @property
+    def content_requests(self) -> list[ContentRequest]:
+        with self._lock:
+            return list(self._content.requests)
+
+    def count_content(self, action: str) -> int:
+        """Content API requests of one kind that succeeded: "create", "list", "fetch", "delete",
+        "submit" (approval requests), "approval_fetch" or "list_with_approvals"."""
+        with self._lock:
+            return sum(1 for r in self._content.requests if r.action == action and 200 <= r.http_status < 300)
+
+    @property
+    def auto_approve(self) -> bool:
+        return self._content.auto_approve
+
+    @auto_approve.setter
+    def auto_approve(self, value: bool) -> None:
+        with self._lock:
+            self._content.auto_approve = value
+
+    def add_content(
+        self,
+        types: dict[str, Any],
+        *,
+        variables: dict[str, str] | None = None,
+        friendly_name: str = "",
+        language: str = "id",
+        sid: str | None = None,
+        approved_as: str | None = None,
+    ) -> Content:
+        """Create content as if through the API (same checks), e.g. one made in Twilio's console;
+        approved_as="name" also has WhatsApp approve it as a UTILITY template of that name."""
+        payload = {"types": types, "variables": variables or {}, "friendly_name": friendly_name, "language": language}
+        try:
+            with self._lock:
+                if sid in self._content.contents:
+                    raise ValueError(f"content {sid} exists already")
+                created = content_api.new_content(payload, self.account_sid, sid)
+                if approved_as is not None:
+                    content_api.submit(created, {"name": approved_as, "category": "UTILITY"})
+                    self._approve(created)
+                self._content.contents[created.sid] = created
+        except ContentError as exc:
+            raise ValueError(exc.message) from None
+        return created
+
+    def approve(self, sid: str) -> None:
+        """WhatsApp approves a submitted template (one its review would not reject)."""
+        with self._lock:
+            self._approve(self._content.contents[sid])
+
+    def reject(self, sid: str, reason: str = "INVALID_FORMAT") -> None:
+        """WhatsApp rejects a submitted template with `reason` (the approval's rejection_reason)."""
+        with self._lock:
+            content = self._submitted(self._content.contents[sid])
+            content.approval.status, content.approval.rejection_reason = "rejected", reason
+
+    def fail_content_next(self, n: int = 1, status: int = 500, code: int = 20500) -> None:
+        """The next n Content API requests answer `status` with Twilio error `code` (and do nothing)."""
+        with self._lock:
+            self._content.faults.extend([(status, code)] * n)
+
+    def _approve(self, content: Content) -> None:
+        reason = content_api.review(self._submitted(content))
+        if reason is not None:
+            raise ValueError(f"WhatsApp would reject {content.sid}: {reason}")
+        content.approval.status, content.approval.rejection_reason = "approved", ""
+
+    @staticmethod
+    def _submitted(content: Content) -> Content:
+        if content.status not in ("received", "pending", "approved"):
+            raise ValueError(f"content {content.sid} has no approval request under review ({content.status})")
+        return content
+
+    # ----------------------------------------------------------------- taps and picks
+
+    def tap_form(
+        self, message_sid: str, button_id: str, *, from_: str | None = None, profile_name: str = "Warga"
+    ) -> dict[str, str]:
+        """The inbound webhook form Twilio posts when the person taps a quick-reply button of a message
+        sent here. Opens the tapper's 24-hour window, as any inbound message does."""
+        message = self._seen(message_sid)
+        button = next((b for b in message.buttons if b.id == button_id), None)
+        if button is None:
+            raise ValueError(f"message {message_sid} has no button {button_id!r}: {[b.id for b in message.buttons]}")
+        # WhatsApp reports a tap on a template's button as "button", on a session message's as "interactive".
+        kind = "button" if message.as_template else "interactive"
+        fields = {"Body": button.title, "ButtonText": button.title, "ButtonPayload": button.id, "MessageType": kind}
+        return self._reply_form(message, fields, from_, profile_name)
+
+    def pick_form(
+        self, message_sid: str, item_id: str, *, from_: str | None = None, profile_name: str = "Warga"
+    ) -> dict[str, str]:
+        """The inbound webhook form for a list-picker choice; opens the picker's window."""
+        message = self._seen(message_sid)
+        item = next((i for i in message.items if i.id == item_id), None)
+        if item is None:
+            raise ValueError(f"message {message_sid} has no list item {item_id!r}: {[i.id for i in message.items]}")
+        # Unlike the button fields, ListId/ListTitle were not checked against a captured Twilio request.
+        fields = {"Body": item.item, "ListId": item.id, "ListTitle": item.item, "MessageType": "interactive"}
+        return self._reply_form(message, fields, from_, profile_name)
+
+    def _seen(self, message_sid: str) -> SentMessage:
+        message = self.message(message_sid)
+        if message.refused:
+            raise ValueError(f"message {message_sid} was refused by WhatsApp: the person never saw it")
+        return message
+
+    def _reply_form(
+        self, message: SentMessage, fields: dict[str, str], from_: str | None, profile_name: str
+    ) -> dict[str, str]:
+        user = _whatsapp_address(from_) if from_ else message.to
+        form = content_api.reply_form(
+            account_sid=self.account_sid,
+            user=user,
+            business=message.from_ or self.service_sender,
+            replied_sid=message.sid,
+            profile_name=profile_name,
+            fields=fields,
+            messaging_service_sid=message.messaging_service_sid,
+        )
+        self.open_window(user)
+        return form
+
     # ----------------------------------------------------------------- status callbacks
 
     def pending_callbacks(self, sid: str | None = None) -> list[StatusEvent]:
@@ -564,7 +749,8 @@ class TwilioStandIn:
     # ----------------------------------------------------------------- HTTP
 
     def _dispatch(self, handler: _Handler, method: str) -> None:
-        path = urllib.parse.urlsplit(handler.path).path
+        parts = urllib.parse.urlsplit(handler.path)
+        path = parts.path
         delay = 0.0
         if path.startswith(f"/{API_VERSION}/"):
             with self._lock:
@@ -573,6 +759,8 @@ class TwilioStandIn:
             response = (200, {"status": "ok"}, {})
         elif method == "POST" and (match := _MESSAGES_PATH.fullmatch(path)):
             response = self._create_message(handler, match.group(1), delay)
+        elif path.startswith("/v1/"):
+            response = self._content_request(handler, method, path, parts.query)
         elif method == "GET" and (match := _MEDIA_PATH.fullmatch(path)):
             response = self._fetch_media(handler, path)
         elif method == "GET" and (media := self._cdn_media(path)) is not None:
@@ -621,6 +809,18 @@ class TwilioStandIn:
 
     def _unauthorized(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         return 401, error_body(20003, "Authenticate", 401), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+
+    def _content_request(
+        self, handler: _Handler, method: str, path: str, query: str
+    ) -> tuple[int, Any, dict[str, str]]:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        params = dict(urllib.parse.parse_qsl(query))
+        authorized = self._authorized(handler)
+        with self._lock:
+            status, payload = self._content.handle(method, path, params, body, authorized)
+        if status == 401:
+            return self._unauthorized()
+        return status, payload, {}
 
     def _fetch_media(self, handler: _Handler, path: str) -> tuple[int, Any, dict[str, str]]:
         if not self._authorized(handler):
@@ -737,11 +937,18 @@ class TwilioStandIn:
                 raise _ApiError(400, 21656, "The ContentVariables Parameter is invalid.")
         if status_callback is not None and not _is_http_url(status_callback):
             raise _ApiError(400, 21609, f"The StatusCallback URL {status_callback} is not a valid URL.")
+        content, rendered = self._content_for(content_sid, variables)
+        if rendered is not None:
+            body = rendered.body
+        # An approved template goes as a template, even inside the window (list-pickers never are: they
+        # can't be submitted); a content this stand-in did not create is one made elsewhere (strict_content).
+        as_template = content_sid is not None and (content is None or content.approved)
 
         sid = _sid("SM")
-        if content_sid is None and not self._windows.get(to, self.window_default_open):
+        window_open = self._windows.get(to, self.window_default_open)
+        if (refusal := self._whatsapp_refusal(rendered, as_template, window_open)) is not None:
             # Accepted by REST, refused by WhatsApp afterwards: only the callback tells.
-            lifecycle: tuple[StatusEvent, ...] = (StatusEvent(sid, "failed", 63016),)
+            lifecycle: tuple[StatusEvent, ...] = (StatusEvent(sid, "failed", refusal),)
         elif self._delivery_faults:
             status, code = self._delivery_faults.popleft()
             lifecycle = (StatusEvent(sid, status, code),)
@@ -762,7 +969,39 @@ class TwilioStandIn:
             messaging_service_sid=service,
             date_created=_rfc2822_now(),
             lifecycle=lifecycle,
+            rendered=rendered,
+            as_template=as_template,
         )
+
+    def _content_for(
+        self, content_sid: str | None, variables: dict[str, Any] | None
+    ) -> tuple[Content | None, Rendered | None]:
+        """The content a send names and its rendering, or a 21655/21656 where Twilio refuses them."""
+        if content_sid is None:
+            return None, None
+        content = self._content.contents.get(content_sid)
+        if content is None:
+            if self.strict_content or content_sid in self._content.deleted:
+                raise _ApiError(400, 21655, "The ContentSid is Invalid.")
+            return None, None
+        values = content_api.send_values(content, variables)
+        if values is None:
+            raise _ApiError(400, 21656, "The ContentVariables Parameter is invalid.")
+        return content, content.render(values)
+
+    @staticmethod
+    def _whatsapp_refusal(rendered: Rendered | None, as_template: bool, window_open: bool) -> int | None:
+        """WhatsApp's rules, applied after REST accepted the message: the ErrorCode its callback carries."""
+        if not window_open and not as_template:
+            # Freeform, unapproved or session-only content (list-picker) can't open a conversation.
+            return 63016
+        if rendered is None:
+            return None
+        if len(rendered.body) > content_api.BODY_LIMIT[rendered.content_type]:
+            return 63021  # the variables made the text longer than WhatsApp takes
+        if not as_template and len(rendered.buttons) > content_api.SESSION_BUTTON_LIMIT:
+            return 63021  # a session (interactive) message carries at most three reply buttons
+        return None
 
     def _resource(self, message: SentMessage) -> dict[str, Any]:
         """The Message resource JSON Twilio answers a create with."""

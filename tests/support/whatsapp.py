@@ -52,11 +52,18 @@ class WhatsApp:
         return "whatsapp:" + self.offices.get(slug).whatsapp
 
     def form(self, body: str = "", *, from_: str = CITIZEN, office: str = "kejari-klungkung", to: str | None = None,
-             sid: str | None = None, media: tuple[tuple[str, str], ...] = (), profile: str = "Warga") -> dict:
+             sid: str | None = None, media: tuple[tuple[str, str], ...] = (), profile: str = "Warga",
+             external_user_id: str | None = None) -> dict:
+        """Twilio's inbound form. `from_` may be a WhatsApp user ID (BSUID, "ID.1502…"): a person who hides
+        their number, who then comes with no WaId; `external_user_id` is the BSUID sent beside a number."""
         form = {"MessageSid": sid or new_sid(), "SmsMessageSid": "", "AccountSid": "AC" + "0" * 32,
                 "From": f"whatsapp:{from_}", "To": to or self.office_number(office), "Body": body,
                 "NumMedia": str(len(media)), "ProfileName": profile, "WaId": from_.lstrip("+"),
                 "NumSegments": "1", "ApiVersion": "2010-04-01"}
+        if not from_.startswith("+"):
+            del form["WaId"]
+        if external_user_id:
+            form["ExternalUserId"] = f"whatsapp:{external_user_id}"
         form["SmsMessageSid"] = form["MessageSid"]
         for i, (url, content_type) in enumerate(media):
             form[f"MediaUrl{i}"] = url

@@ -10,10 +10,12 @@ from handlers.dashboard.views import (
     guestbook,
     home,
     inbox,
+    messages,
     survey,
+    templates,
     transcripts,
     users,
 )
 
-__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "employees", "guestbook", "home", "inbox", "survey",
-           "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "employees", "guestbook", "home", "inbox",
+           "messages", "survey", "templates", "transcripts", "users"]

@@ -29,7 +29,7 @@ def tc(key: str, **values: Any) -> str:
 
 
 def _catalogs():
-    return access.runtime().engine.services["catalogs"]
+    return access.runtime().deps.catalogs
 
 
 def _catalog(slug: str) -> Catalog | None:

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from bot import clock
 from bot.dashboard import roles
-from bot.dashboard.masking import mask_nik
+from bot.masking import mask_nik
 from handlers.dashboard import NAV, access, bp
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import InputRequired, Length, Optional
 
 from bot import clock
-from bot.complaints import model, service, settings
-from bot.complaints.deadlines import Deadlines, deadlines, overdue
+from bot.complaints import model, service
+from bot.complaints.deadlines import Deadlines, Targets, deadlines, overdue
 from bot.complaints.text import unit_name
 from bot.dashboard import audit as audit_log
 from bot.dashboard.roles import Role, grant
@@ -83,8 +83,8 @@ class Row:
     due: Deadlines | None
 
 
-def _targets() -> settings.Targets:
-    return settings.Targets.from_settings(access.runtime().config)
+def _targets() -> Targets:
+    return Targets.from_config(access.runtime().config)
 
 
 def _office(slug: str) -> Office:
@@ -102,7 +102,7 @@ def age_in_workdays(complaint: Complaint, office: Office, moment: datetime) -> i
     return cal.workdays_between(received, cal.local_date(clock.as_utc(until)))
 
 
-def _row(complaint: Complaint, moment: datetime, targets: settings.Targets) -> Row:
+def _row(complaint: Complaint, moment: datetime, targets: Targets) -> Row:
     office = access.runtime().offices.get(complaint.office)
     if office is None:
         return Row(complaint, 0, (), None)

@@ -16,9 +16,9 @@ from wtforms.validators import InputRequired, Length, Optional
 from bot.dashboard import audit as audit_log
 from bot.dashboard import employees as directory_edits
 from bot.dashboard.roles import Role, grant
+from bot.directory import ROLES
 from bot.models.visits import Employee
 from bot.offices import Office
-from bot.visits.directory import ROLES
 from handlers.dashboard import NAV, NavItem, access, bp
 
 VIEW = "employees"
@@ -46,7 +46,7 @@ class EmployeeForm(FlaskForm):
 
 
 def _directory():
-    return access.runtime().engine.services["directory"]
+    return access.runtime().deps.directory
 
 
 def _office(slug: str | None) -> Office:

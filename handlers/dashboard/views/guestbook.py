@@ -4,6 +4,10 @@ Check-in by visit code (typed, or a QR scanner typing into the code field), walk
 with the survey, the hosts who have not answered (call or remind), the guest's photo behind login,
 and the CSV export. The work is done in bot/dashboard/guestbook.py; every page showing or changing
 personal data is audited.
+
+Each host's notice shows what really became of it (bot/dashboard/deliveries.py): on its way, read,
+held with the reason, failed with Twilio's code, with the host's number to call. Check-in, walk-in and
+"remind" foresee it at once and say so, never "sent" for a notice the sender will hold.
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from bot import clock
 from bot.dashboard import audit as audit_log
+from bot.dashboard import deliveries
 from bot.dashboard import guestbook as desk
 from bot.dashboard.roles import Role, grant
+from bot.masking import mask_phone
 from bot.models.visits import Visit
 from bot.offices import Office
 from bot.visits import security, settings
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
+from handlers.dashboard.views import messages as message_page
 
 PERMISSION = "guestbook"
 EXPORT_MAX_DAYS = 366
+WARNING = "error"  # the flash category of "the host did not get it, please call": the style that stands out
 
 grant(PERMISSION, Role.DESK)
 NAV.append(NavItem("dashboard.guestbook", "nav.guestbook", PERMISSION, order=15))
@@ -89,7 +97,7 @@ def _offices() -> list[Office]:
 
 
 def _id_choices(office: Office) -> list[tuple[str, str]]:
-    staff = access.runtime().engine.services["directory"].staff(office)
+    staff = access.runtime().deps.directory.staff(office)
     return [(kind, gx(f"id_types.{kind}")) for kind in staff.id_types]
 
 
@@ -119,7 +127,17 @@ def _answer(visit: Visit) -> str:
 
 
 def _helpers() -> dict[str, Any]:
-    return {"gx": gx, "answer_label": _answer, "mask_phone": desk.mask_phone}
+    return {"gx": gx, "answer_label": _answer, "mask_phone": mask_phone, "reach_text": message_page.reach_text,
+            "sees_messages": access.can(message_page.PERMISSION)}
+
+
+def _warn_undelivered(reach: deliveries.Reach | None, host: str | None, phone: str | None) -> bool:
+    """A warning naming why the host will not get the message and the number to call; False if it goes."""
+    if reach is None or not reach.problem:
+        return False
+    flash(gx(f"notice.{reach.state}", host=host or "-", phone=phone or reach.to,
+             reason=message_page.reason_text(reach)), WARNING)
+    return True
 
 
 # -- pages -----------------------------------------------------------------------------------------
@@ -131,6 +149,9 @@ def guestbook():
     with access.runtime().db.session() as s:
         books = [desk.today(s, office, moment) for office in offices]
         escalated = desk.escalations(s, [o.slug for o in offices])
+        listed = {v.id: v for b in books for v in (*b.expected, *b.waiting, *b.with_host)}
+        listed.update({v.id: v for v in escalated})
+        reach = deliveries.host_reach(s, access.runtime().config, list(listed.values()), moment)
         s.expunge_all()
     shown = sum(len(b.expected) + len(b.waiting) + len(b.with_host) + len(b.done) for b in books)
     access.audit(audit_log.VIEW, "guestbook", None, offices[0].slug if len(offices) == 1 else None,
@@ -139,7 +160,8 @@ def guestbook():
     first = min(today_local.values()) if today_local else moment.date()
     export = ExportForm(formdata=None, date_from=first, date_to=first)
     return render_template("dashboard/guestbook.html", books=books, escalated=escalated, today_local=today_local,
-                           code_form=CodeForm(), action_form=ActionForm(), export_form=export, **_helpers())
+                           code_form=CodeForm(), action_form=ActionForm(), export_form=export, reach=reach,
+                           **_helpers())
 
 
 @bp.post("/guestbook/find")
@@ -170,15 +192,18 @@ def guestbook_find():
 def guestbook_visit(visit_id: int):
     visit = _load(visit_id)
     office = _office_of(visit)
+    moment = clock.now()
     with access.runtime().db.session() as s:
         history = desk.events(s, visit.id)
         messages = desk.host_messages(s, visit, history)
+        message_reach = deliveries.message_reach(s, access.runtime().config, messages, moment)
+        reach = deliveries.host_reach(s, access.runtime().config, [visit], moment)
         s.expunge_all()
     access.audit(audit_log.VIEW, "visit", visit.id, visit.office)
     checkin = CheckInForm(formdata=None, id_type=visit.id_type)
     checkin.id_type.choices = _id_choices(office)
     return render_template("dashboard/guestbook_visit.html", visit=visit, office=office, history=history,
-                           host_messages=messages,
+                           host_messages=messages, message_reach=message_reach, reach=reach,
                            checkin_form=checkin, checkout_form=CheckOutForm(formdata=None),
                            action_form=ActionForm(), **_helpers())
 
@@ -198,8 +223,16 @@ def guestbook_check_in(visit_id: int):
     except desk.DeskError as exc:
         _error(exc)
         return _back(visit_id)
-    access.audit("check_in", "visit", visit_id, visit.office, detail={"outbox": ids})
-    flash(gx("checkin.done" if ids else "checkin.done_no_host", code=visit.code), "success")
+    reach = deliveries.foresee(access.runtime(), ids)
+    access.audit("check_in", "visit", visit_id, visit.office,
+                 detail={"outbox": ids, "notice": reach.state if reach else None})
+    if not ids:
+        flash(gx("checkin.done_no_host", code=visit.code), "success")
+    elif reach is not None and reach.problem:
+        flash(gx("checkin.done_held", code=visit.code), "success")
+        _warn_undelivered(reach, visit.host_name, visit.host_phone)
+    else:
+        flash(gx("checkin.done", code=visit.code), "success")
     return _back(visit_id)
 
 
@@ -233,8 +266,14 @@ def guestbook_remind(visit_id: int):
         except desk.DeskError as exc:
             _error(exc)
         else:
-            access.audit("remind_host", "visit", visit_id, visit.office, detail={"outbox": ids})
-            flash(gx("escalations.reminded", code=visit.code), "success")
+            reach = deliveries.foresee(access.runtime(), ids)
+            access.audit("remind_host", "visit", visit_id, visit.office,
+                         detail={"outbox": ids, "notice": reach.state if reach else None})
+            if reach is not None and reach.problem:
+                flash(gx("escalations.remind_held", code=visit.code), "success")
+                _warn_undelivered(reach, visit.host_name, visit.host_phone)
+            else:
+                flash(gx("escalations.reminded", code=visit.code), "success")
     return redirect(url_for("dashboard.guestbook")) if target else _back(visit_id)
 
 
@@ -261,7 +300,7 @@ def guestbook_walk_in():
     if office is None:
         flash(gx("walkin.choose_office"), "info")
         return redirect(url_for("dashboard.guestbook"))
-    staff = access.runtime().engine.services["directory"].staff(office)
+    staff = access.runtime().deps.directory.staff(office)
     form = WalkInForm()
     form.id_type.choices = _id_choices(office)
     form.host.choices = [("", "–")] + [(e.key, f"{e.name} ({e.title})" if e.title else e.name)
@@ -284,8 +323,17 @@ def guestbook_walk_in():
             else:
                 access.audit(audit_log.CREATE, "visit", visit_id, office.slug, detail={"walk_in": True})
                 with access.runtime().db.session() as s:
-                    code = s.get(Visit, visit_id).code  # type: ignore[union-attr]
-                flash(gx("walkin.done", code=code), "success")
+                    made = s.get(Visit, visit_id)
+                    code, notice = made.code, made.host_notice_outbox_id  # type: ignore[union-attr]
+                    host, phone = made.host_name, made.host_phone  # type: ignore[union-attr]
+                reach = deliveries.foresee(access.runtime(), [notice] if notice else [])
+                if reach is None:
+                    flash(gx("walkin.done_no_host", code=code), "success")
+                elif reach.problem:
+                    flash(gx("walkin.done_held", code=code), "success")
+                    _warn_undelivered(reach, host, phone)
+                else:
+                    flash(gx("walkin.done", code=code), "success")
                 return _back(visit_id)
     form.id_number.data = ""  # never echo an identity number back into the page
     return render_template("dashboard/guestbook_walkin.html", form=form, office=office,

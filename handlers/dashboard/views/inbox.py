@@ -9,7 +9,7 @@ the officer may send the approved template that asks the citizen to write back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -18,14 +18,16 @@ from sqlalchemy import func, select
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from bot import clock, defaults, handoff
+from bot import clock, handoff
 from bot.clock import as_utc
 from bot.dashboard import audit as audit_log
 from bot.dashboard import roles
 from bot.dashboard import transcripts as queries
 from bot.dashboard.roles import Role, grant
+from bot.masking import mask_phone
 from bot.models import Conversation, OutboundMessage
 from bot.models.handoff import CLOSED, TAKEN, WAITING, Handoff
+from bot.window import Window, window_after
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
 from handlers.dashboard.views import common
@@ -33,7 +35,6 @@ from handlers.dashboard.views import common
 VIEW = "inbox"         # read the inbox and its transcripts
 ACT = "inbox.act"      # take, reply, release
 REPLY_MAX = 1600       # one WhatsApp message
-WINDOW = timedelta(seconds=defaults.WHATSAPP_WINDOW_SECONDS)
 
 grant(VIEW, Role.DESK, Role.HANDLER)
 grant(ACT, Role.DESK)
@@ -47,14 +48,6 @@ class ReplyForm(FlaskForm):
 def tx(key: str, **values: Any) -> str:
     """An inbox string in the current language (config/messages/dashboard_inbox/<lang>.yaml)."""
     return access.runtime().messages.text(access.lang(), f"inbox.{key}", **values)
-
-
-def mask_phone(e164: str | None) -> str:
-    """`+62*****1234`: the country code and the last four digits, never the length."""
-    text = e164 or ""
-    if len(text) <= 7:
-        return "*" * len(text)
-    return f"{text[:3]}*****{text[-4:]}"
 
 
 def duration(since: datetime | None, until: datetime) -> str:
@@ -71,19 +64,8 @@ def duration(since: datetime | None, until: datetime) -> str:
     return tx("duration.minutes", minutes=minutes)
 
 
-@dataclass(frozen=True)
-class Window:
-    """WhatsApp's customer-service window: free text only until `closes_at`."""
-
-    open: bool
-    closes_at: datetime | None
-
-
 def window(conversation: Conversation, moment: datetime) -> Window:
-    if conversation.last_inbound_at is None:
-        return Window(False, None)
-    closes = as_utc(conversation.last_inbound_at) + WINDOW
-    return Window(moment < closes, closes)
+    return window_after(conversation.last_inbound_at, moment)
 
 
 @dataclass(frozen=True)

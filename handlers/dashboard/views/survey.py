@@ -11,12 +11,13 @@ from typing import Any
 
 from flask import Response, abort, render_template, request
 
-from bot import clock, skm
+from bot import clock
 from bot.catalog import Catalog
 from bot.dashboard import audit as audit_log
-from bot.dashboard import ikm, ikm_chart, ikm_export
+from bot.dashboard import survey_chart, survey_xlsx
 from bot.dashboard.roles import Role, grant
 from bot.offices import Office
+from bot.survey import ikm, report
 from bot.survey.service import EVENT_KINDS
 from handlers.dashboard import NAV, NavItem, access, bp
 
@@ -80,7 +81,7 @@ def _query() -> Query:
     end = _date(request.args.get("date_to")) or today
     if end < start:
         start, end = end, start
-    catalog = access.runtime().engine.services["catalogs"].catalog(office)
+    catalog = access.runtime().deps.catalogs.catalog(office)
     units = {u.slug for u in office.units} | ({u.slug for u in catalog.units} if catalog else set())
     unit = request.args.get("unit") or None
     unit = unit if unit in units else None
@@ -92,11 +93,11 @@ def _query() -> Query:
     return Query(office, start, end, unit, service, event_kind, catalog)
 
 
-def _build(q: Query) -> ikm.Report:
+def _build(q: Query) -> report.Report:
     start, end = q.bounds()
     with access.runtime().db.session() as s:
-        return ikm.build(s, q.office.slug, start, end, unit=q.unit, service=q.service, event_kind=q.event_kind,
-                         catalog=q.catalog)
+        return report.build(s, q.office.slug, start, end, unit=q.unit, service=q.service, event_kind=q.event_kind,
+                            catalog=q.catalog)
 
 
 def _unit_name(q: Query, slug: str | None) -> str:
@@ -141,14 +142,14 @@ def band_label(grade: str) -> str:
 @access.require(VIEW)
 def survey_report():
     q = _query()
-    report = _build(q)
-    result = report.summary.result
-    chart = ikm_chart.nrr_chart(result.nrr)
+    built = _build(q)
+    result = built.result
+    chart = survey_chart.nrr_chart(result.nrr)
     access.audit(audit_log.VIEW, "survey_report", None, q.office.slug,
                  detail={**q.args(), "respondents": result.respondents})
     return render_template(
-        "dashboard/survey_report.html", tx=tx, q=q, report=report, result=result, chart=chart,
-        elements=list(enumerate(skm.ELEMENTS, start=1)), nrr=result.nrr_rounded() if result.nrr else {},
+        "dashboard/survey_report.html", tx=tx, q=q, report=built, result=result, chart=chart,
+        elements=list(enumerate(ikm.ELEMENTS, start=1)), nrr=result.nrr_rounded(), weighted=result.weighted(),
         band=result.band, band_label=band_label, units=_unit_choices(q), services=_service_choices(q),
         event_kinds=EVENT_KINDS, unit_name=_unit_name(q, q.unit), service_name=_service_name(q, q.service),
         office_choices=[access.runtime().offices.get(s) for s in access.office_slugs()],
@@ -159,7 +160,7 @@ def survey_report():
 @access.require(VIEW)
 def survey_export():
     q = _query()
-    report = _build(q)
+    built = _build(q)
     heading = [(tx("xlsx.office"), q.office.name)]
     if q.unit:
         heading.append((tx("xlsx.unit"), _unit_name(q, q.unit)))
@@ -169,9 +170,9 @@ def survey_export():
         heading.append((tx("xlsx.event"), tx(f"event.{q.event_kind}")))
     heading.append((tx("xlsx.period"), tx("period", start=q.start.strftime("%d-%m-%Y"),
                                           end=q.end.strftime("%d-%m-%Y"))))
-    book = ikm_export.workbook(report, label=tx, heading=heading, suggestions=access.can(SUGGESTIONS))
+    book = survey_xlsx.workbook(built, label=tx, heading=heading, suggestions=access.can(SUGGESTIONS))
     access.audit("export", "survey_report", None, q.office.slug,
-                 detail={**q.args(), "respondents": report.summary.result.respondents, "format": "xlsx"})
+                 detail={**q.args(), "respondents": built.result.respondents, "format": "xlsx"})
     name = f"ikm-{q.office.slug}-{q.start.isoformat()}-{q.end.isoformat()}.xlsx"
-    return Response(ikm_export.to_bytes(book), mimetype=XLSX,
+    return Response(survey_xlsx.to_bytes(book), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,4 +1,4 @@
-"""Reads of the guest book for flows and jobs (flows never write: they return effects)."""
+"""Reads of the guest book for flows, jobs and the desk (writes are bot/visits/service.py's)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import statuses
 from bot.clock import as_utc
+from bot.models import OutboundMessage
 from bot.models.visits import Visit
+from bot.visits.model import AWAITING_HOST, OPEN, PROPOSED
 from bot.visits.security import new_code
-
-AWAITING_HOST = "awaiting_host"
-ACCEPTED = "accepted"
-DECLINED = "declined"
-PROPOSED = "proposed"
-CANCELLED = "cancelled"
-# Visits the citizen may still see, change or cancel.
-OPEN = (AWAITING_HOST, ACCEPTED, PROPOSED)
 
 
 def as_dict(visit: Visit, unit_name: str | None = None) -> dict:
@@ -61,3 +56,23 @@ def free_code(session: Session, office: str) -> str:
             return code
     raise RuntimeError("no free visit code after 20 tries")
 
+
+
+def notice_status(session: Session, outbox_id: int | None) -> str:
+    """What became of a host notice: "none" (never sent), "sent", "delivered", "read" or "failed"."""
+    if outbox_id is None:
+        return "none"
+    status = session.scalar(select(OutboundMessage.status).where(OutboundMessage.id == outbox_id))
+    if status in ("read", "delivered"):
+        return status
+    if status in statuses.FAILURES:
+        return "failed"
+    return "sent"
+
+
+def visit_of_notice(session: Session, office: str, twilio_sid: str) -> Visit | None:
+    """The visit whose host notice is the message with this Twilio SID (the one a host tapped)."""
+    outbox_id = session.scalar(select(OutboundMessage.id).where(OutboundMessage.twilio_sid == twilio_sid))
+    if outbox_id is None:
+        return None
+    return session.scalar(select(Visit).where(Visit.office == office, Visit.host_notice_outbox_id == outbox_id))

@@ -1,5 +1,6 @@
-"""The IKM report for the dashboard: completed SKM responses of one office and period, optionally
-narrowed to the unit or the service they concern, with the figures of bot.skm.
+"""The IKM report, built once here for the dashboard's page, its XLSX export and the tests: the
+completed SKM responses of one office and period, optionally narrowed to the unit, the service or
+the kind of event they concern, with the figures of bot.survey.ikm.
 
 What a response concerns comes from its invitation's event: a closed complaint (the unit it was
 assigned to, else the unit the citizen named), a visit's check-out (the visited unit), or a service
@@ -8,18 +9,19 @@ inquiry (event_ref "<phone>:<service id>:<day>": the service and its unit in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import skm
 from bot.catalog import Catalog
 from bot.models.complaints import Complaint
 from bot.models.survey import SurveyInvitation, SurveyResponse
 from bot.models.visits import Visit
-from bot.survey.service import IkmReport
+from bot.survey import ikm
+from bot.survey.service import PROFILE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,17 @@ class Respondent:
 
 @dataclass
 class Report:
-    summary: IkmReport
-    respondents: list[Respondent]
-    unit: str | None = None
+    """NRR per element, IKM and band (`result`) over `respondents`, with how they are spread."""
+
+    office: str
+    start: datetime
+    end: datetime  # exclusive
+    result: ikm.IkmResult
+    respondents: list[Respondent] = field(default_factory=list)
+    by_event: dict[str, int] = field(default_factory=dict)  # event kind → respondents
+    profile: dict[str, dict[str, int]] = field(default_factory=dict)  # field → answer ("-": none) → respondents
+    suggestions: list[str] = field(default_factory=list)  # in completion order
+    unit: str | None = None  # the filters applied
     service: str | None = None
     event_kind: str | None = None
 
@@ -81,7 +91,8 @@ def _units(session: Session, office: str, invitations: list[SurveyInvitation],
 
 def build(session: Session, office: str, start: datetime, end: datetime, *, unit: str | None = None,
           service: str | None = None, event_kind: str | None = None, catalog: Catalog | None = None) -> Report:
-    """NRR per element, IKM and band over responses completed in [start, end), narrowed as asked."""
+    """The report over responses completed in [start, end), narrowed as asked. Unit filters need the
+    office's `catalog` for inquiries (a service's unit); without it an inquiry's unit is unknown."""
     rows = list(session.execute(select(SurveyResponse, SurveyInvitation).join(
         SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id).where(
         SurveyResponse.office == office, SurveyResponse.completed_at.is_not(None),
@@ -94,21 +105,15 @@ def build(session: Session, office: str, start: datetime, end: datetime, *, unit
         if (unit and its_unit != unit) or (service and its_service != service) \
                 or (event_kind and invitation.event_kind != event_kind):
             continue
-        if not skm.is_complete(response.answers or {}):
+        if not ikm.is_complete(response.answers or {}):
             continue
         respondents.append(Respondent(
             len(respondents) + 1, response.completed_at, invitation.event_kind, its_unit, its_service,
-            {e: int(response.answers[e]) for e in skm.ELEMENTS}, response.suggestion,
-            {"gender": response.gender, "age_band": response.age_band, "education": response.education,
-             "occupation": response.occupation}))
-    result = skm.ikm([r.answers for r in respondents])
-    by_event: dict[str, int] = {}
-    profile: dict[str, dict[str, int]] = {}
-    for r in respondents:
-        by_event[r.event_kind] = by_event.get(r.event_kind, 0) + 1
-        for name, value in r.profile.items():
-            counts = profile.setdefault(name, {})
-            counts[value or "-"] = counts.get(value or "-", 0) + 1
-    summary = IkmReport(office, start, end, result, by_event, profile,
-                        [r.suggestion for r in respondents if r.suggestion])
-    return Report(summary, respondents, unit, service, event_kind)
+            {e: int(response.answers[e]) for e in ikm.ELEMENTS}, response.suggestion,
+            {name: getattr(response, name) for name in PROFILE_FIELDS}))
+    return Report(
+        office, start, end, ikm.compute([r.answers for r in respondents]), respondents,
+        by_event=dict(Counter(r.event_kind for r in respondents)),
+        profile={name: dict(Counter(r.profile[name] or "-" for r in respondents)) for name in PROFILE_FIELDS},
+        suggestions=[r.suggestion for r in respondents if r.suggestion],
+        unit=unit, service=service, event_kind=event_kind)

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from bot import skm
+from bot.survey import ikm
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 40
 SCALE_MAX = 4
-GOOD_LINE = Fraction(7661, 2500)  # the NRR at which the IKM reaches grade B (76.61)
+GOOD_LINE = ikm.nrr_at("B")  # the NRR at which the IKM reaches grade B (76.61)
 COLOURS = {"A": "#1b7f3b", "B": "#4f8fce", "C": "#e0a100", "D": "#c0392b"}
 
 
@@ -55,24 +55,17 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
 
 
-def _grade(value: Fraction) -> str:
-    score = skm.round2(value * 25)
-    if score < Decimal(25):
-        return "D"
-    return skm.band_of(score).grade
-
-
 def nrr_chart(nrr: Mapping[str, Fraction]) -> Chart:
     """The chart's geometry for the NRR per element; no bars when there are no respondents."""
     plot_h = HEIGHT - TOP - BOTTOM
-    slot = (WIDTH - LEFT - RIGHT) / len(skm.ELEMENTS)
+    slot = (WIDTH - LEFT - RIGHT) / len(ikm.ELEMENTS)
     bar_w = round(slot * 0.6, 1)
 
     def y(value: float) -> float:
         return round(TOP + plot_h - plot_h * value / SCALE_MAX, 1)
 
     chart = Chart(good_y=y(float(GOOD_LINE)), ticks=[Tick(t, y(t)) for t in range(SCALE_MAX + 1)])
-    for index, element in enumerate(skm.ELEMENTS):
+    for index, element in enumerate(ikm.ELEMENTS):
         x = round(LEFT + slot * index + (slot - bar_w) / 2, 1)
         label = f"U{index + 1}"
         chart.slots.append((label, round(x + bar_w / 2, 1)))
@@ -80,6 +73,6 @@ def nrr_chart(nrr: Mapping[str, Fraction]) -> Chart:
         if value is None:
             continue
         top = y(float(value))
-        chart.bars.append(Bar(element, label, skm.round2(value), x, top, bar_w, round(chart.base - top, 1),
-                              COLOURS[_grade(value)]))
+        chart.bars.append(Bar(element, label, ikm.round2(value), x, top, bar_w, round(chart.base - top, 1),
+                              COLOURS[ikm.band_of_nrr(value).grade]))
     return chart

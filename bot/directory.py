@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.db import Database
+from bot.employees import Employee, Staff, load_staff
 from bot.models.visits import Employee as EmployeeRow
 from bot.offices import Office
-from bot.visits.employees import Employee, Staff, load_staff
 
 logger = logging.getLogger(__name__)
 

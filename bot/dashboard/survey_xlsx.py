@@ -10,16 +10,15 @@ be recomputed; text comes from the caller's `label` function (the dashboard cata
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from bot import skm
-from bot.dashboard.ikm import Report
-from bot.dashboard.masking import mask_nik
+from bot.masking import mask_nik
+from bot.survey import ikm
+from bot.survey.report import Report
 
 THIN = Side(style="thin", color="888888")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -37,31 +36,30 @@ def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[s
     sheet["A1"].font = Font(bold=True, size=13)
     for caption, value in heading:
         sheet.append([caption, value])
-    sheet.append([label("xlsx.respondents"), report.summary.result.respondents])
+    sheet.append([label("xlsx.respondents"), report.result.respondents])
     sheet.append([])
-    columns = [f"U{i + 1}" for i in range(len(skm.ELEMENTS))]
+    columns = [f"U{i + 1}" for i in range(len(ikm.ELEMENTS))]
     sheet.append([label("xlsx.respondent_no"), *columns])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font, cell.border, cell.alignment = BOLD, BOX, Alignment(horizontal="center")
     for respondent in report.respondents:
-        sheet.append([respondent.number, *(respondent.answers[e] for e in skm.ELEMENTS)])
+        sheet.append([respondent.number, *(respondent.answers[e] for e in ikm.ELEMENTS)])
         for cell in sheet[sheet.max_row]:
             cell.border = BOX
-    result = report.summary.result
+    result = report.result
     n = len(report.respondents)
-    totals = [sum(r.answers[e] for r in report.respondents) for e in skm.ELEMENTS]
+    totals = [sum(r.answers[e] for r in report.respondents) for e in ikm.ELEMENTS]
     sheet.append([label("xlsx.sum"), *totals])
     sum_row = sheet.max_row
     if n:
-        nrr = [float(result.nrr[e]) for e in skm.ELEMENTS]
-        weighted = [float(result.nrr[e] / len(skm.ELEMENTS)) for e in skm.ELEMENTS]
+        nrr = [float(result.nrr[e]) for e in ikm.ELEMENTS]
+        weighted = [float(w) for w in (result.weighted()[e] for e in ikm.ELEMENTS)]
         sheet.append([label("xlsx.nrr"), *nrr])
         nrr_row = sheet.max_row
         sheet.append([label("xlsx.nrr_weighted"), *weighted])
         weighted_row = sheet.max_row
-        total_weighted = float(sum(result.nrr.values()) / len(skm.ELEMENTS))
-        sheet.append([label("xlsx.nrr_weighted_total"), total_weighted])
+        sheet.append([label("xlsx.nrr_weighted_total"), float(result.weighted_total)])
         total_row = sheet.max_row
         sheet.append([label("xlsx.ikm"), float(result.ikm)])
         ikm_row = sheet.max_row
@@ -84,14 +82,13 @@ def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[s
     sheet.append([])
     sheet.append([label("xlsx.legend")])
     sheet.cell(sheet.max_row, 1).font = BOLD
-    for index, element in enumerate(skm.ELEMENTS):
+    for index, element in enumerate(ikm.ELEMENTS):
         sheet.append([f"U{index + 1}", label(f"element.{element}")])
     sheet.append([])
     sheet.append([label("xlsx.bands")])
     sheet.cell(sheet.max_row, 1).font = BOLD
-    for band in skm.BANDS:
-        upper = "100.00" if band.grade == "A" else None
-        sheet.append([band.grade, label("band." + band.grade), f"{band.lower} – {upper or _upper(band)}"])
+    for band in ikm.BANDS:
+        sheet.append([band.grade, label("band." + band.grade), f"{band.lower} – {ikm.upper_of(band)}"])
     sheet.column_dimensions["A"].width = 30
     for index in range(2, len(columns) + 2):
         sheet.column_dimensions[get_column_letter(index)].width = 10
@@ -110,11 +107,6 @@ def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[s
             cell.data_type = "s"  # a citizen's text starting with "=" stays text, never a formula
     notes.column_dimensions["B"].width = 90
     return book
-
-
-def _upper(band: skm.Band) -> str:
-    higher = skm.BANDS[skm.BANDS.index(band) - 1]
-    return str(higher.lower - Decimal("0.01"))
 
 
 def to_bytes(book: Workbook) -> bytes:
