@@ -111,11 +111,11 @@ class Inbox:
             replies = self.outbox.record_replies(session, office, row, spoken, channel)
             later = self.outbox.record_replies(session, office, row, tapped, "rest", interactive=True, lang=conv.lang)
             committed = self.effects.record(session, self.outbox, outcome.effects, office, record)
-            committed.outbox_ids[:0] = [r.id for r in (replies if channel == "rest" else []) + later]
-            # The person wrote, so WhatsApp's window is open: what was held for it goes now.
-            for address in {row.from_number, record.phone}:
-                committed.outbox_ids += self.outbox.release(
-                    session, self.outbox.releasable(session, office=office.slug, to=address))
+            # The person wrote, so WhatsApp's window is open: what was held for it goes now, before
+            # the answer to this message (it is older).
+            released = [i for address in sorted({row.from_number, record.phone}) for i in self.outbox.release(
+                session, self.outbox.releasable(session, office=office.slug, to=address))]
+            committed.outbox_ids[:0] = released + [r.id for r in (replies if channel == "rest" else []) + later]
             session.commit()
             sent = self.outbox.detach(replies)
         self.store.save(conv)

@@ -120,8 +120,9 @@ def _redirect(ctx: Context, visit: Visit, text: str) -> Result:
                  [_answer(ctx, visit, "redirect", redirect_to=employee)])
 
 
-# The host notice template's buttons (config/whatsapp_templates.yaml) and the answer each one is.
-TAP_ANSWERS = {"accept": "accept", "decline": "decline", "propose": "propose"}
+# The host notice's buttons (its template, config/whatsapp_templates.yaml) or list items (in session,
+# bot/visits/notices.py), and the answer each one is.
+TAP_ANSWERS = {"accept": "accept", "decline": "decline", "propose": "propose", "redirect": "redirect"}
 
 
 def _tapped(ctx: Context) -> Result | None:

@@ -174,9 +174,9 @@ def _listed(slugs: list[str], *, confidential: bool, general: bool):
     query = select(OutboundMessage).where(
         OutboundMessage.office.in_(slugs), OutboundMessage.status.in_(LISTED), OutboundMessage.handled_at.is_(None))
     if not confidential:
-        query = query.where(~OutboundMessage.kind.startswith(COMPLAINT_PREFIX))
+        query = query.where(~OutboundMessage.kind.startswith(COMPLAINT_PREFIX, autoescape=True))
     if not general:
-        query = query.where(OutboundMessage.kind.startswith(COMPLAINT_PREFIX))
+        query = query.where(OutboundMessage.kind.startswith(COMPLAINT_PREFIX, autoescape=True))
     return query
 
 

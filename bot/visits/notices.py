@@ -22,6 +22,8 @@ from bot.visits.settings import to_utc
 from bot.whatsapp.office_templates import template_for
 
 HOST_LANG = "id"  # employees read notices in Indonesian
+# The answers a host may tap, in the notice's order; the ids come back as the tap's payload (flows/host.py).
+HOST_ANSWERS = ("accept", "decline", "propose", "redirect")
 OUTCOME_STATUS = {"accept": "accepted", "decline": "declined", "propose": "proposed", "redirect": "redirected"}
 
 
@@ -68,8 +70,14 @@ class Notices:
                 "when": self.when(visit["scheduled_at"], HOST_LANG), "host": visit.get("host_name") or ""}
 
     def host_notice(self, visit: dict, to: str) -> dict:
+        """The notice, with its answers as a list the host taps (in session) or its template's buttons."""
         values = self._guest_values(visit)
-        return self.spec(to, self.t(HOST_LANG, "host.notice", **values), "host_notice", values)
+        spec = self.spec(to, self.t(HOST_LANG, "host.notice", **values), "host_notice", values)
+        choices = [{"id": answer, "title": self.t(HOST_LANG, f"host.answer_choices.{answer}")}
+                   for answer in HOST_ANSWERS]
+        spec["interactive"] = {"lead": self.t(HOST_LANG, "host.notice_lead", **values),
+                               "button": self.t(HOST_LANG, "common.list_button"), "choices": choices}
+        return spec
 
     def host_reminder(self, visit: dict, to: str, read: bool) -> dict:
         values = self._guest_values(visit)

@@ -400,7 +400,7 @@ class VisitService:
             conversation_id=conversation_id, media_urls=spec.get("media_urls") or (),
             content_sid=spec.get("content_sid"), content_variables=spec.get("content_variables"),
             send_at=spec.get("send_at"), template_values=spec.get("values"), lang=spec.get("lang"),
-            expires_at=expires_at)
+            expires_at=expires_at, interactive=spec.get("interactive"))
         done.outbox_ids += [r.id for r in rows]
         return rows[0].id
 
