@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.clock import as_utc
 from bot.employees import Employee, match
-from bot.masking import mask_id
+from bot.masking import is_masked_nik, mask_id
 from bot.models import InboundMessage
 from bot.models.visits import Visit
 from bot.visits import model, parsing, queries, security, settings
@@ -33,7 +33,7 @@ from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN
 from bot.visits.notices import when_text
 from bot.visits.service import Draft
 from bot.visits.settings import to_utc
-from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
 from flows.menu import Step as MenuStep
 
 CONSENT_VERSION = "visit-2026-11"
@@ -171,10 +171,7 @@ def name(ctx: Context) -> Result:
 
 @flow.prompt(Step.ID_TYPE)
 def ask_id_type(ctx: Context) -> list[Reply]:
-    types = ctx.staff.id_types
-    lines = [ctx.t("visit.ask_id_type")]
-    lines += [f"{i}. {ctx.t(f'visit.id_types.{kind}')}" for i, kind in enumerate(types, 1)]
-    return say("\n".join(lines))
+    return [numbered(ctx, ctx.t("visit.ask_id_type"), [ctx.t(f"visit.id_types.{kind}") for kind in ctx.staff.id_types])]
 
 
 @flow.handler(Step.ID_TYPE)
@@ -202,8 +199,13 @@ def id_number(ctx: Context) -> Result:
     """Stores only the masked number and its keyed hash (never the number); the transcript keeps the
     masked form too. Asks the photo next."""
     kind = ctx.data["id_type"]
+    # The number as typed comes from memory (ctx.raw_text): the record holds it masked. A message
+    # answered later from its record (the sweeper) has only the masked form left: ask again.
+    typed = ctx.raw_text if ctx.raw_text is not None else ctx.text
+    if ctx.raw_text is None and is_masked_nik(ctx.text):
+        return Result(say=say(ctx.t("visit.errors.id_again")), effects=[RedactInbound("[redacted]")])
     try:
-        number = parsing.id_number(kind, ctx.text, ctx.now.astimezone(ctx.office.zone).date())
+        number = parsing.id_number(kind, typed, ctx.now.astimezone(ctx.office.zone).date())
     except parsing.Invalid as exc:
         return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values)),
                       effects=[RedactInbound("[redacted]")])
@@ -320,8 +322,7 @@ def host_pick(ctx: Context) -> Result:
 
 @flow.prompt(Step.HOST_UNIT)
 def ask_host_unit(ctx: Context) -> list[Reply]:
-    lines = [ctx.t("visit.ask_unit")] + [f"{i}. {u.name}" for i, u in enumerate(ctx.office.units, 1)]
-    return say("\n".join(lines))
+    return [numbered(ctx, ctx.t("visit.ask_unit"), [u.name for u in ctx.office.units])]
 
 
 @flow.handler(Step.HOST_UNIT)
@@ -450,9 +451,8 @@ def ask_visit_action(ctx: Context) -> list[Reply]:
     visit = _chosen(ctx)
     if visit is None:
         return say(ctx.t("visit.mine_gone"))
-    lines = [_visit_line(ctx, visit), ctx.t("visit.detail_purpose", purpose=visit.purpose), ""]
-    lines += [f"{i}. {ctx.t(f'visit.actions.{a}')}" for i, a in enumerate(_actions(visit), 1)]
-    return say("\n".join(lines))
+    lead = "\n".join([_visit_line(ctx, visit), ctx.t("visit.detail_purpose", purpose=visit.purpose), ""])
+    return [numbered(ctx, lead, [ctx.t(f"visit.actions.{a}") for a in _actions(visit)])]
 
 
 @flow.handler(Step.VISIT_ACTION)

@@ -162,3 +162,20 @@ def test_a_host_who_wrote_today_gets_the_notice_as_a_list_and_taps_an_answer(wha
     assert "tanggal dan jam" in answer.text
     whatsapp.send("kamis pukul 09.30", from_=KASI_INTEL)
     assert visits(runtime)[0].status == "proposed"
+
+
+def test_a_console_conversation_reads_the_numbered_menu(config, clean_state, tmp_path):
+    """Console mode (no Twilio credentials): the menu is numbered text in the webhook's answer."""
+    from app import create_app
+    from tests.support.whatsapp import WhatsApp
+
+    config.TWILIO_ACCOUNT_SID = config.TWILIO_AUTH_TOKEN = ""
+    app = create_app(config)
+    rt = app.extensions["loket"]
+    try:
+        whatsapp = WhatsApp(app.test_client(), "", config.PUBLIC_BASE_URL, rt.offices)
+        answer = whatsapp.send("halo")  # console mode checks no signature
+        assert "*Menu utama*" in answer.text and "1. Layanan" in answer.text
+        assert rest_replies(rt) == []
+    finally:
+        rt.db.dispose()

@@ -63,17 +63,6 @@ class Resolution:
         return dict(zip((key for key, _ in self.numbering), filled, strict=True))
 
 
-def _config(config: object | None) -> object | None:
-    if config is not None:
-        return config
-    from bot import runtime
-
-    try:
-        return runtime.current().config
-    except RuntimeError:
-        return None
-
-
 def _config_dir(config: object | None) -> Path:
     directory = getattr(config, "CONFIG_DIR", None) if config is not None else None
     return templates.current_config_dir(directory)
@@ -124,9 +113,8 @@ def _state(session: Session, kind: str, lang: str) -> str:
     return NO_TEMPLATE  # never synced, or deleted in Twilio
 
 
-def resolve(session: Session, kind: str, lang: str, *, config: object | None = None) -> Resolution:
+def resolve(session: Session, kind: str, lang: str, *, config: object) -> Resolution:
     """The approved template for a message of `kind` to a recipient reading `lang`, or why there is none."""
-    config = _config(config)
     config_dir = _config_dir(config)
     own = _office_template(config_dir, kind)
     if own is not None:
