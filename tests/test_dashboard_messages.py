@@ -138,7 +138,7 @@ def test_check_in_warns_with_the_reason_and_the_number_when_the_notice_will_be_h
     assert flashes[0][0] == "success" and "sudah check-in" in flashes[0][1]
     assert "sedang dikirim" not in " ".join(text for _, text in flashes)
     [(category, warning)] = flashes[1:]
-    assert category == "error" and "tertahan: template WhatsApp belum dibuat" in warning
+    assert category == "warning" and "tertahan: template WhatsApp belum dibuat" in warning
     assert "Ni Luh Putu Ayu Lestari" in warning and KASI_INTEL in warning
     [audit] = _audits(runtime, "check_in")
     assert audit.detail["notice"] == "held"
@@ -158,7 +158,7 @@ def test_remind_and_walk_in_warn_too(app, runtime, visit):
     member = signed_in(app, runtime, "desk1", "desk")
     member.post(f"/dashboard/guestbook/visit/{visit.id}/remind", {"back": "list"})
     flashes = _flashes(member.get("/dashboard/guestbook").get_data(as_text=True))
-    assert [c for c, _ in flashes] == ["success", "error"] and "dicatat" in flashes[0][1]
+    assert [c for c, _ in flashes] == ["success", "warning"] and "dicatat" in flashes[0][1]
     assert "Pengingat" in flashes[0][1] and "template WhatsApp belum dibuat" in flashes[1][1]
     assert "sedang dikirim" not in flashes[0][1]
 
@@ -169,7 +169,7 @@ def test_remind_and_walk_in_warn_too(app, runtime, visit):
     response = member.client.post("/dashboard/guestbook/walk-in", data=form, content_type="multipart/form-data")
     assert response.status_code == 302
     flashes = _flashes(member.get(response.headers["Location"]).get_data(as_text=True))
-    assert [c for c, _ in flashes] == ["success", "error"] and "tertahan" in flashes[1][1]
+    assert [c for c, _ in flashes] == ["success", "warning"] and "tertahan" in flashes[1][1]
 
 
 # -- the messages page -----------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_retry_requeues_a_held_notice_and_the_worker_sends_it_once_the_window_is
     # Still no way to reach the host: released, but the desk is told it will be held again.
     member.post(f"/dashboard/messages/{notice}/retry")
     flashes = _flashes(member.get("/dashboard/messages").get_data(as_text=True))
-    assert flashes[0][0] == "error" and "akan tertahan lagi" in flashes[0][1]
+    assert flashes[0][0] == "warning" and "akan tertahan lagi" in flashes[0][1]
     work()
     assert _row(runtime, notice).status == statuses.HELD
 

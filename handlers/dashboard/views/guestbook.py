@@ -36,7 +36,7 @@ from handlers.dashboard.views import messages as message_page
 
 PERMISSION = "guestbook"
 EXPORT_MAX_DAYS = 366
-WARNING = "error"  # the flash category of "the host did not get it, please call": the style that stands out
+WARNING = "warning"  # the flash category of "the host did not get it, please call": amber, it stands out
 
 grant(PERMISSION, Role.DESK)
 NAV.append(NavItem("dashboard.guestbook", "nav.guestbook", PERMISSION, order=15))

@@ -135,7 +135,7 @@ def messages_retry(outbox_id: int):
     access.audit(RETRY, "outbound_message", outbox_id, row.office,
                  detail={"kind": row.kind, "status": row.status, "code": row.error_code})
     if reach is not None and reach.problem:
-        flash(mx("retried_held", reason=reason_text(reach)), "error")
+        flash(mx("retried_held", reason=reason_text(reach)), "warning")
     else:
         flash(mx("retried"), "success")
     return _back()
