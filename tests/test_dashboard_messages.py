@@ -18,15 +18,14 @@ from bot.models.visits import Employee, Visit
 from bot.visits import jobs
 from bot.whatsapp import service
 from tests.support.dashboard import OTHER_OFFICE, signed_in
-from tests.support.visits import KASI_INTEL, OFFICE, make_config_dir, outbox_to, register, visits
+from tests.support.visits import KASI_INTEL, OFFICE, guestbook_config, outbox_to, register, visits
 
 REPORTER = "+6281234500077"
 
 
 @pytest.fixture
 def config(config, tmp_path, standin):
-    config.CONFIG_DIR = make_config_dir(tmp_path / "config")
-    config.MEDIA_DIR = str(tmp_path / "media")
+    guestbook_config(config, tmp_path)
     config.TWILIO_CONTENT_API_URL = standin.url
     return config
 

@@ -15,7 +15,7 @@ from bot.models import OutboundMessage
 from bot.whatsapp import service
 from tests.support import browser
 from tests.support.dashboard import PASSWORD, make_user
-from tests.support.visits import KASI_INTEL, make_config_dir, register, visits
+from tests.support.visits import KASI_INTEL, guestbook_config, register, visits
 
 pytestmark = pytest.mark.browser
 server, browser_page = browser.server, browser.browser_page  # the shared fixtures
@@ -25,8 +25,7 @@ SIZES = {"desk": (1366, 768), "phone": (390, 844)}
 
 @pytest.fixture
 def config(config, tmp_path, standin):
-    config.CONFIG_DIR = make_config_dir(tmp_path / "config")
-    config.MEDIA_DIR = str(tmp_path / "media")
+    guestbook_config(config, tmp_path)
     config.TWILIO_CONTENT_API_URL = standin.url
     return config
 

@@ -14,13 +14,12 @@ from bot import statuses
 from bot.models import OutboundMessage
 from bot.models.templates import WhatsAppTemplate
 from bot.whatsapp import jobs, service
-from tests.support.visits import CITIZEN, KAJARI, KASI_INTEL, make_config_dir, outbox_to, register, visits
+from tests.support.visits import CITIZEN, KAJARI, KASI_INTEL, guestbook_config, outbox_to, register, visits
 
 
 @pytest.fixture
 def config(config, tmp_path, standin):
-    config.CONFIG_DIR = make_config_dir(tmp_path / "config")
-    config.MEDIA_DIR = str(tmp_path / "media")
+    guestbook_config(config, tmp_path)
     config.TWILIO_CONTENT_API_URL = standin.url
     return config
 

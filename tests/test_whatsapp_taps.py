@@ -13,7 +13,7 @@ from bot import runtime as runtime_module
 from bot.models import OutboundMessage
 from bot.whatsapp import interactive
 from bot.whatsapp.interactive import Choice
-from tests.support.visits import KASI_INTEL, make_config_dir, register, visits
+from tests.support.visits import KASI_INTEL, guestbook_config, register, visits
 from tests.support.whatsapp import CITIZEN
 
 OTHER = "+6281234500088"
@@ -23,8 +23,7 @@ OTHER = "+6281234500088"
 def config(config, standin, tmp_path):
     config.WHATSAPP_INTERACTIVE = True
     config.TWILIO_CONTENT_API_URL = standin.url
-    config.CONFIG_DIR = make_config_dir(tmp_path / "config")  # employees with WhatsApp numbers
-    config.MEDIA_DIR = str(tmp_path / "media")
+    guestbook_config(config, tmp_path)  # employees with WhatsApp numbers
     return config
 
 

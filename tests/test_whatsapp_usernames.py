@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.masking import mask_phone
 from bot.models import Conversation, InboundMessage
 from bot.models.complaints import Complaint
-from tests.support.visits import KASI_INTEL, make_config_dir, menu_number, register, visits
+from tests.support.visits import KASI_INTEL, guestbook_config, menu_number, register, visits
 
 BSUID = "ID.1502576394655843"
 PHONE = "+6281234500077"
@@ -18,8 +18,7 @@ PHONE = "+6281234500077"
 
 @pytest.fixture
 def config(config, tmp_path):
-    config.CONFIG_DIR = make_config_dir(tmp_path / "config")
-    config.MEDIA_DIR = str(tmp_path / "media")
+    guestbook_config(config, tmp_path)
     return config
 
 

@@ -51,6 +51,13 @@ def make_config_dir(target: Path, employees: dict | None = None, templates: dict
     return target
 
 
+def guestbook_config(config, tmp_path: Path, templates: dict | None = None):
+    """The test config with employees who have WhatsApp numbers and a media folder of its own."""
+    config.CONFIG_DIR = make_config_dir(tmp_path / "config", templates=templates)
+    config.MEDIA_DIR = str(tmp_path / "media")
+    return config
+
+
 def converse(whatsapp, script, **kwargs):
     """Send each message; the answer must contain every expected fragment (and none of the absent ones)."""
     answers = []
