@@ -20,6 +20,7 @@ from rq.scheduler import RQScheduler
 from bot import jobs, redis_conn
 from bot import runtime as runtime_module
 from bot.complaints import jobs as complaint_jobs
+from bot.rights import jobs as rights_jobs
 from bot.visits import jobs as visit_jobs
 from bot.whatsapp import jobs as template_jobs
 from config.settings import Config
@@ -42,6 +43,8 @@ def start_cron(rt: runtime_module.Runtime, stop: threading.Event) -> threading.T
     cron.register(visit_jobs.sync_employees, runtime_module.DEFAULT_QUEUE, interval=60, job_timeout=60)
     # Visits, photos and consent records past their retention (the consent notice promises it).
     cron.register(visit_jobs.purge_expired, runtime_module.DEFAULT_QUEUE, interval=24 * 3600, job_timeout=1800)
+    # Complaints, survey addresses and transcripts past their retention (bot/rights/jobs.py, README).
+    cron.register(rights_jobs.purge_personal_data, runtime_module.DEFAULT_QUEUE, interval=24 * 3600, job_timeout=1800)
     # WhatsApp's decision on the templates sent for approval (minutes to a day; bot/whatsapp/).
     cron.register(template_jobs.poll_approvals, runtime_module.DEFAULT_QUEUE, interval=600, job_timeout=300)
 

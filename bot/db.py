@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,11 +40,28 @@ def _postgres_settings(dbapi_connection, _record) -> None:
     dbapi_connection.autocommit = autocommit
 
 
+def private_file(path: str | Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite does (it would follow the
+    umask, usually 0644); SQLite gives its -wal and -shm files the same mode. An existing file of ours
+    is narrowed to 0600 too."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError:
+        return  # not ours to create (read-only place): SQLite will say so
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if os.path.exists(name) and os.stat(name).st_uid == os.getuid():
+                os.chmod(name, 0o600)
+        except OSError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -2,6 +2,8 @@
 
 # A conversation idle longer than this (seconds) starts again at the menu, with a polite notice.
 SESSION_IDLE_SECONDS = 30 * 60
+# Hours a dashboard sign-in lasts at most, however active (then sign in again).
+DASHBOARD_SESSION_HOURS = 12
 # Redis keeps a conversation's state this long (seconds) after its last message; the SQL copy stays.
 STATE_TTL_SECONDS = 30 * 60
 
@@ -44,3 +46,11 @@ HOST_ESCALATE_MINUTES = 20
 MEDIA_RETRY_DELAYS = (2, 5, 15, 60)
 # Visits, photos and consent records are kept this long (days) after the visit, then purged.
 VISIT_RETENTION_DAYS = 365
+# Personal data (UU 27/2022, bot/rights): a closed complaint is kept this many days after closing
+# (5 years, the archive of public-service complaints); transcripts (messages both ways, the
+# conversation record, handoffs) this many days after their last activity. Survey answers keep no
+# address at all: the invitation forgets the number as soon as the survey is completed or expires.
+COMPLAINT_RETENTION_DAYS = 5 * 365
+TRANSCRIPT_RETENTION_DAYS = 365
+# An answered question's survey invitation waits for this many quiet minutes (never mid-journey).
+SURVEY_IDLE_MINUTES = 15

@@ -139,8 +139,9 @@ def default_handlers(config, visit_service) -> EffectHandlers:
     """Every domain's effects, named here once (nothing registers itself on import)."""
     from bot import handoff
     from bot.complaints import effects as complaints
+    from bot.rights import effects as rights
     from bot.survey import effects as survey
     from bot.visits import effects as visits
 
     return EffectHandlers(HANDLERS, visits.handlers(visit_service), complaints.HANDLERS, survey.HANDLERS,
-                          handoff.HANDLERS, config=config)
+                          handoff.HANDLERS, rights.handlers(visit_service), config=config)

@@ -23,8 +23,12 @@ from flows.registry import FlowRegistry
 
 logger = logging.getLogger(__name__)
 
-# Consecutive messages not understood before a human officer is brought in.
+# Consecutive messages not understood before the citizen is offered other ways (other words, the
+# menu, an officer). The bot never hands a citizen to an officer by itself: they choose.
 STUCK_AFTER = 2
+# Words that are not commands but only soften a step that does not understand them ("ok" or "siap"
+# still answer a step that asks): a greeting shows the welcome, thanks get a polite closing.
+SOFT_COMMANDS = ("greeting", "thanks")
 
 
 @dataclass
@@ -48,12 +52,16 @@ class Engine:
         self._emittable = frozenset(ENGINE_EFFECTS).union(*(f.emits for f in registry.flows.values()))
 
     def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime,
-               session: Session, conversation_id: int | None = None, tap: Tap | None = None) -> Outcome:
+               session: Session, conversation_id: int | None = None, tap: Tap | None = None,
+               raw_text: str | None = None) -> Outcome:
+        """`text` is the message as recorded (NIK masked); `raw_text`, when the caller still holds it in
+        memory, the message as typed: only the identity-number step reads it (`ctx.raw_text`)."""
         text = tapped_text(conv.step, (text or "").strip(), tap)
         command = self.commands.match(text) if text else None
         ctx = Context(text=text, conv=conv, office=office, now=now, t=self._translator(conv, office), deps=self.deps,
                       session=session, has_media=has_media, is_greeting=command == "greeting",
-                      conversation_id=conversation_id, tap=tap)
+                      is_thanks=command == "thanks", conversation_id=conversation_id, tap=tap,
+                      raw_text=raw_text.strip() if raw_text is not None else None)
         out = Outcome()
         fresh = conv.is_new
         if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home \
@@ -63,7 +71,7 @@ class Engine:
             fresh = True
         if self._step_missing(conv):
             conv.reset()
-        if command and command != "greeting":
+        if command and command not in SOFT_COMMANDS:
             self._command(command, ctx, out)
         elif fresh:
             self._first_message(ctx, out)
@@ -110,12 +118,17 @@ class Engine:
 
     def _apply(self, result: Result, ctx: Context, out: Outcome) -> None:
         conv = ctx.conv
+        if not result.understood and ctx.is_thanks:  # "makasih", "ok", "🙏" where no answer was asked
+            out.replies += say(ctx.t("common.thanks_reply"))
+            if not conv.at_home:
+                out.replies += self._prompt(ctx)
+            return
         if not result.understood:
             conv.misses += 1
-            if conv.misses >= STUCK_AFTER and self._can_hand_off(conv):
-                self._apply(handoff.request(ctx, "stuck"), ctx, out)
-                return
-            sorry = "common.media_not_expected" if ctx.has_media else "common.not_understood"
+            if ctx.has_media:
+                sorry = "common.media_not_expected"
+            else:
+                sorry = "common.still_not_understood" if conv.misses >= STUCK_AFTER else "common.not_understood"
             out.replies += [*say(ctx.t(sorry)), *self._prompt(ctx)]
             return
         conv.misses = 0

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import now
+from bot.conversation import HOME
 from bot.conversation import Conversation as ConversationState
 from bot.effects import EffectContext
 from bot.i18n import DEFAULT_LANGUAGE
@@ -29,8 +30,8 @@ from flows.base import Effect
 
 logger = logging.getLogger(__name__)
 
-# A citizen writing while nobody has taken the request is reassured at most this often.
-ACK_EVERY = timedelta(minutes=10)
+# A citizen writing while waiting for an officer is reassured at most this often.
+ACK_EVERY = timedelta(minutes=3)
 # flows/handoff.py's waiting step, named here because the flow imports this module, not the reverse.
 WAITING_STEP = "handoff:waiting"
 # Outbox kind and config/templates.yaml entry of the invitation sent once the 24-hour window has closed.
@@ -181,18 +182,24 @@ def follow_up(rt, handoff_id: int, officer: str) -> list[int]:
 
 
 def release(rt, handoff_id: int, officer: str) -> None:
-    """Close the handoff, put the citizen back at the bot's menu, and tell them so."""
+    """Close the handoff, put the citizen back where they were before asking (or at the menu), and
+    tell them so."""
     with rt.db.session() as session:
         request = session.get(Handoff, handoff_id)
         if request is None or request.status == CLOSED:
             raise HandoffError("already closed")
         office = rt.offices.get(request.office)
     with _conversation(rt, office, request) as (session, record, state):
+        resumed = False
         if state.step.startswith("handoff:"):
-            state.reset()
+            # Back to what the citizen was doing before asking for an officer, with what they had
+            # filled in; from the menu, the menu.
+            resumed = state.go_back() and state.step != HOME
+            if not resumed:
+                state.reset()
         closing = session.get(Handoff, handoff_id)
         closing.status, closing.closed_at, closing.closed_note = CLOSED, now(), f"released by {officer}"
-        text = rt.messages.text(state.lang, "handoff.released")
+        text = rt.messages.text(state.lang, "handoff.released_resume" if resumed else "handoff.released")
         ids = [r.id for r in rt.outbox.record_notice(session, office=office, to=request.phone, body=text,
                                                      kind="officer_reply", conversation_id=record.id)]
     rt.outbox.enqueue(ids)

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from bot import phone
 
 # WhatsApp bodies are at most 4096 characters; anything longer is not from WhatsApp. Keep a bound.
 MAX_BODY_CHARS = 4096
 MAX_MEDIA = 10
+# Where Twilio keeps an inbound message's media: its REST API (which redirects to its CDN). Any other
+# MediaUrl is not Twilio's and is dropped, whatever its scheme.
+TWILIO_MEDIA_HOSTS = frozenset({"api.twilio.com", "media.twiliocdn.com"})
+
+
+def media_url_allowed(url: str, extra_origins: Collection[str] = ()) -> bool:
+    """https on one of Twilio's media hosts (or a regional `api.<region>.twilio.com`), or a URL under
+    one of `extra_origins` ("http://127.0.0.1:8080": the configured TWILIO_API_URL, e.g. a stand-in)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.username or parts.password or any(ord(ch) < 33 for ch in url):
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and port in (None, 443) and (
+            host in TWILIO_MEDIA_HOSTS or (host.startswith("api.") and host.endswith(".twilio.com"))):
+        return True
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return any(origin == o.rstrip("/").lower() for o in extra_origins if o)
 
 
 class InvalidInbound(ValueError):
@@ -27,7 +49,7 @@ class Inbound:
     message_sid: str
     from_number: str  # E.164, or a BSUID (bot/phone.py)
     to_number: str  # as Twilio sent it ("whatsapp:+62…")
-    body: str
+    body: str = field(repr=False)  # as typed, a NIK in full: recorded masked (bot/inbox.py), never logged
     media: tuple[Media, ...] = ()
     profile_name: str | None = None
     wa_id: str | None = None
@@ -43,7 +65,9 @@ class Inbound:
         return self.from_number
 
     @classmethod
-    def from_form(cls, form: Mapping[str, str]) -> Inbound:
+    def from_form(cls, form: Mapping[str, str], media_origins: Collection[str] = ()) -> Inbound:
+        """`media_origins`: origins accepted for MediaUrl beside Twilio's own https hosts (the
+        configured TWILIO_API_URL's); media elsewhere are dropped."""
         sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
         if not sid or len(sid) > 64:
             raise InvalidInbound("MessageSid missing or malformed")
@@ -60,7 +84,8 @@ class Inbound:
             count = 0
         media = tuple(
             Media(url=form[f"MediaUrl{i}"], content_type=form.get(f"MediaContentType{i}", ""))
-            for i in range(count) if form.get(f"MediaUrl{i}"))
+            for i in range(count)
+            if form.get(f"MediaUrl{i}") and media_url_allowed(form[f"MediaUrl{i}"], media_origins))
         return cls(
             message_sid=sid, from_number=sender, to_number=to,
             body=(form.get("Body") or "").replace("\x00", "")[:MAX_BODY_CHARS],

@@ -24,7 +24,7 @@ from bot.engine import Engine, Outcome
 from bot.exceptions import ConversationBusy
 from bot.i18n import DEFAULT_LANGUAGE, Messages
 from bot.inbound import Inbound
-from bot.masking import mask_phone
+from bot.masking import mask_nik, mask_phone
 from bot.models import Conversation, InboundMessage
 from bot.offices import Office, OfficeDirectory
 from bot.outbox import Outbox, Sent
@@ -49,13 +49,18 @@ class Inbox:
         self.messages = messages
 
     def record(self, inbound: Inbound) -> tuple[int, bool]:
-        """Commit the inbound row; (id, False) when this MessageSid was recorded before."""
+        """Commit the inbound row; (id, False) when this MessageSid was recorded before.
+
+        A NIK is masked before this first write (`mask_nik`): the full number never reaches the
+        database, not even its WAL. The flow that needs the digits gets the raw text in memory
+        (`receive` → `process(raw_text=...)` → the engine)."""
         office = self.offices.by_number(inbound.to_number)
         row = InboundMessage(
             message_sid=inbound.message_sid, office=office.slug if office else None,
-            from_number=inbound.from_number, to_number=inbound.to_number, body=inbound.body,
+            from_number=inbound.from_number, to_number=inbound.to_number, body=mask_nik(inbound.body),
             num_media=len(inbound.media), media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
-            profile_name=inbound.profile_name, wa_id=inbound.wa_id, button_payload=inbound.button_payload,
+            profile_name=mask_nik(inbound.profile_name) or None,
+            wa_id=inbound.wa_id, button_payload=inbound.button_payload,
             replied_sid=inbound.replied_sid, external_user_id=inbound.external_user_id, received_at=now())
         with self.db.session() as session:
             session.add(row)
@@ -81,21 +86,24 @@ class Inbox:
         try:
             with self.store.lock(office.slug, self.conversation_key(office, inbound.from_number,
                                                                      inbound.external_user_id)):
-                return self.process(inbound_id, office, channel)
+                return self.process(inbound_id, office, channel, raw_text=inbound.body)
         except (ConversationBusy, RedisError) as exc:
             # Recorded and unprocessed: the sweeper answers it through the outbox once we can.
             logger.warning("inbound %s not processed now: %s", inbound_id, type(exc).__name__)
             return self._answer_without_engine(inbound_id, office, "system.busy", channel, mark_processed=False)
 
-    def process(self, inbound_id: int, office: Office, channel: str) -> list[Sent]:
-        """Run the engine for one recorded message, exactly once. The caller holds the lock."""
+    def process(self, inbound_id: int, office: Office, channel: str, raw_text: str | None = None) -> list[Sent]:
+        """Run the engine for one recorded message, exactly once. The caller holds the lock.
+
+        `raw_text` is the message as typed (an identity number in full), held in memory only; without
+        it (the sweeper, later) the flow sees the recorded, masked text and asks again where it must."""
         with self.db.session() as session:
             row = session.get(InboundMessage, inbound_id)
             if row.processed_at is not None:
                 return self.outbox.replies_to(session, inbound_id)
             record = self._conversation_row(session, office, row)
             conv = self.store.load(office.slug, record.phone, record.state if record.version else None)
-            outcome = self._run_engine(conv, session, row, record, office)
+            outcome = self._run_engine(conv, session, row, record, office, raw_text)
             if outcome is None:  # the flow failed: its reads may have spoilt the transaction, start clean
                 session.rollback()
                 row = session.get(InboundMessage, inbound_id)
@@ -156,13 +164,14 @@ class Inbox:
         return record
 
     def _run_engine(self, conv: ConversationState, session: Session, row: InboundMessage, record: Conversation,
-                    office: Office) -> Outcome | None:
+                    office: Office, raw_text: str | None = None) -> Outcome | None:
         """A flow's bug must not silence the citizen: log it, keep the conversation where it was, and
         return None so the caller apologises."""
         snapshot = conv.to_dict()
         try:
             tap = Tap(row.button_payload, row.replied_sid) if row.button_payload else None
-            return self.engine.handle(conv, row.body, row.num_media > 0, office, now(), session, record.id, tap)
+            return self.engine.handle(conv, row.body, row.num_media > 0, office, now(), session, record.id, tap,
+                                      raw_text=raw_text)
         except Exception:
             logger.exception("engine failed on inbound %s (%s)", row.id, mask_phone(row.from_number))
             conv.__dict__.update(ConversationState.from_dict(snapshot).__dict__)

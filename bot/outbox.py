@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot import statuses
 from bot.clock import as_utc, now
 from bot.db import Database
+from bot.masking import mask_nik
 from bot.models import InboundMessage, OutboundMessage, StatusEvent
 from bot.offices import Office
 from bot.text import split_message
@@ -81,8 +82,8 @@ class Outbox:
                     office=office.slug if office else None, conversation_id=inbound.conversation_id,
                     in_reply_to_id=inbound.id, to_number=inbound.from_number,
                     from_number=office.whatsapp if office else inbound.to_number, kind="reply",
-                    channel=channel, body=chunk, media_urls=media, interactive=choices, lang=lang, status=status,
-                    next_attempt_at=now()))
+                    channel=channel, body=mask_nik(chunk), media_urls=media, interactive=choices, lang=lang,
+                    status=status, next_attempt_at=now()))
         session.add_all(rows)
         session.flush()
         return rows
@@ -99,10 +100,11 @@ class Outbox:
         kind when the window is closed; a `content_sid` given here (an office's own) wins over it.
         After `expires_at` a held message is no longer worth sending."""
         chunks = split_message(body) if body else [""]
-        values = {name: str(value) for name, value in (template_values or {}).items()} or None
+        # No full NIK in any message we store or send, whoever typed it (an officer's reply too).
+        values = {name: mask_nik(str(value)) for name, value in (template_values or {}).items()} or None
         rows = [OutboundMessage(
             office=office.slug, conversation_id=conversation_id, to_number=to, from_number=office.whatsapp,
-            kind=kind, channel="rest", body=chunk, media_urls=list(media_urls) if i == 0 else [],
+            kind=kind, channel="rest", body=mask_nik(chunk), media_urls=list(media_urls) if i == 0 else [],
             content_sid=content_sid if i == 0 else None, content_variables=content_variables if i == 0 else None,
             template_values=values if i == 0 else None, lang=lang, expires_at=expires_at,
             interactive=interactive if len(chunks) == 1 else None,

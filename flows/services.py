@@ -89,6 +89,18 @@ flow = Flow("services", Step, menu=MenuEntry("services.menu_label", order=10, ac
 
 
 # -- free text ----------------------------------------------------------------------------------
+def direct_answer(ctx: Context) -> list[Reply] | None:
+    """The catalog's answer to a question it is sure of ("syarat hibah", "biaya legalisir"), or None.
+    For other flows that must stay where they are (a citizen waiting for an officer)."""
+    search = ctx.deps.catalogs.search(ctx.office)
+    if search is None or not ctx.text or ctx.is_greeting or ctx.is_thanks:
+        return None
+    match = search.search(ctx.text)
+    if not match.sure or not match.intent:
+        return None
+    return say(*_detail(ctx, _catalog(ctx).service(match.hits[0].key), match.intent))
+
+
 def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
     """Search the catalog; None when nothing matched and `fallback` is False (let others try)."""
     search = ctx.deps.catalogs.search(ctx.office)
@@ -115,7 +127,7 @@ def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
 @flow.interceptor
 def question_at_the_menu(ctx: Context) -> Result | None:
     """At the main menu, a typed question ("biaya bantuan hukum?") is answered from the catalog."""
-    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.text, 99) or ctx.is_greeting:
+    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.text, 99) or ctx.is_greeting or ctx.is_thanks:
         return None
     return answer_question(ctx, fallback=False)
 
@@ -136,7 +148,7 @@ def units_prompt(ctx: Context) -> list[Reply]:
 def choose_unit(ctx: Context) -> Result:
     """Stores the chosen unit; asks for the service."""
     units = _units_with_services(_catalog(ctx))
-    choice = numbered_choice(ctx.text, len(units))
+    choice = numbered_choice(ctx.text, len(units), [u.name for u in units])
     if choice is None:
         return answer_question(ctx, fallback=True) if ctx.text and not ctx.text.isdigit() else Result(understood=False)
     unit = units[choice - 1]

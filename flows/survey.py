@@ -73,7 +73,8 @@ def element(ctx: Context) -> Result:
     current = _next_element(ctx)
     if current is None:
         return Result(goto=Step.PROFILE)
-    value = numbered_choice(ctx.text, ikm.MAX_SCORE)
+    labels = [ctx.t(f"survey.element.{current}.a{i}") for i in range(1, ikm.MAX_SCORE + 1)]
+    value = numbered_choice(ctx.text, ikm.MAX_SCORE, labels)
     if value is None:
         return Result(say=say(ctx.t("survey.correction")), goto=Step.ELEMENT)
     ctx.data["answers"] = {**ctx.data.get("answers", {}), current: value}
@@ -148,7 +149,7 @@ def suggestion(ctx: Context) -> Result:
 
 @flow.interceptor
 def start_from_word(ctx: Context) -> Result | None:
-    """ "survei" at the main menu (e.g. answering the invitation message) opens the survey."""
-    if ctx.conv.at_home and ctx.text.strip().lower().rstrip(".!") in START_WORDS:
+    """ "survei" from any step (e.g. answering the invitation message) opens the survey."""
+    if ctx.text.strip().lower().rstrip(".!") in START_WORDS:
         return start(ctx)
     return None

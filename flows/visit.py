@@ -36,7 +36,7 @@ from bot.visits.settings import to_utc
 from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
 from flows.menu import Step as MenuStep
 
-CONSENT_VERSION = "visit-2026-11"
+CONSENT_VERSION = "visit-2026-12"  # the notice names the rights commands (data saya, hapus, tarik)
 
 
 class Step(StrEnum):
@@ -211,7 +211,7 @@ def id_number(ctx: Context) -> Result:
                       effects=[RedactInbound("[redacted]")])
     masked = mask_id(number)
     ctx.data["id_masked"] = masked
-    ctx.data["id_hash"] = security.id_hash(security.secret_key(ctx.config), kind, number)
+    ctx.data["id_hash"] = security.id_hash(security.nik_hash_key(ctx.config), kind, number)
     return Result(say=say(ctx.t("visit.id_saved", masked=masked)), goto=Step.PHOTO,
                   effects=[RedactInbound(masked)])
 
@@ -328,7 +328,7 @@ def ask_host_unit(ctx: Context) -> list[Reply]:
 @flow.handler(Step.HOST_UNIT)
 def host_unit(ctx: Context) -> Result:
     """Stores the unit; its head (the first employee of that unit in the file) receives the notice."""
-    choice = numbered_choice(ctx.text, len(ctx.office.units))
+    choice = numbered_choice(ctx.text, len(ctx.office.units), [u.name for u in ctx.office.units])
     if choice is None:
         return Result(understood=False)
     unit = ctx.office.units[choice - 1]
@@ -462,7 +462,7 @@ def visit_action(ctx: Context) -> Result:
     if visit is None or visit.status not in model.OPEN:
         return _home(*say(ctx.t("visit.mine_gone")))
     actions = _actions(visit)
-    choice = numbered_choice(ctx.text, len(actions))
+    choice = numbered_choice(ctx.text, len(actions), [ctx.t(f"visit.actions.{a}") for a in actions])
     if choice is None:
         return Result(understood=False)
     action = actions[choice - 1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
@@ -31,12 +32,18 @@ def twiml(sent: list[Sent]) -> Response:
     return Response(str(response), mimetype="application/xml")
 
 
+def _media_origins(config) -> tuple[str, ...]:
+    """The configured Twilio API's origin (a regional edge, or the tests' stand-in) also serves media."""
+    api = urlsplit(getattr(config, "TWILIO_API_URL", "") or "")
+    return (f"{api.scheme}://{api.netloc}",) if api.scheme and api.netloc else ()
+
+
 @bp.post("/whatsapp")
 @twilio_signed
 def whatsapp() -> Response:
     runtime = current_app.extensions["loket"]
     try:
-        inbound = Inbound.from_form(request.form)
+        inbound = Inbound.from_form(request.form, media_origins=_media_origins(runtime.config))
     except InvalidInbound as exc:
         logger.warning("unusable inbound webhook at %s: %s", signed_url(), exc)
         return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
@@ -53,6 +60,18 @@ def whatsapp() -> Response:
         return Response(str(response), mimetype="application/xml")
 
 
+MAX_ROW_ID = 2**31 - 1  # an INTEGER primary key; a larger ?o= is nobody's row
+
+
+def _outbox_id(raw: str) -> int | None:
+    """The outbox row a callback names (`?o=`), or None for anything that cannot be one of ours
+    (too large for the column, not plain ASCII digits): then the SID alone finds the row."""
+    if not raw or len(raw) > 10 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 @bp.post("/status")
 @twilio_signed
 def status() -> tuple[str, int]:
@@ -61,7 +80,6 @@ def status() -> tuple[str, int]:
     state = request.form.get("MessageStatus") or request.form.get("SmsStatus")
     if not sid or not state:
         return "", 400
-    raw_id = request.args.get("o", "")
-    outbox_id = int(raw_id) if raw_id.isdigit() else None
+    outbox_id = _outbox_id(request.args.get("o", ""))
     runtime.outbox.apply_status(sid, state, request.form.get("ErrorCode"), outbox_id)
     return "", 204

@@ -79,6 +79,7 @@ class TestConfig(Config):
     TWILIO_API_URL = "http://127.0.0.1:9"  # replaced by the stand-in's URL where a test sends
     PUBLIC_BASE_URL = PUBLIC_BASE_URL
     SECRET_KEY = "test-secret"
+    NIK_HASH_KEY = "test-nik-hash-key"
     OUTBOX_RETRY_INTERVALS = (0, 0, 0)  # retries run at once in a burst worker
     SEND_RATE_TEXT = 0.0  # no pacing, except in the tests of pacing
     SEND_RATE_MEDIA = 0.0

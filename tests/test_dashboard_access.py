@@ -291,7 +291,7 @@ def test_create_admin_reads_the_password_from_stdin(app, runtime):
 
 def test_create_admin_prompts_twice_and_refuses_weak_or_duplicate(app, runtime):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["create-admin", "--username", "admin"], input="sandi-admin-123\nsandi-admin-123\n")
+    result = runner.invoke(args=["create-admin", "--username", "admin"], input="sandi-meja-123\nsandi-meja-123\n")
     assert result.exit_code == 0, result.output
     again = runner.invoke(args=["create-admin", "--username", "admin", "--password-stdin"], input="sandi-lain-1234\n")
     assert again.exit_code != 0 and "DuplicateUsername" in again.output

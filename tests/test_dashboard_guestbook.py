@@ -259,7 +259,7 @@ def test_walk_in_is_stored_masked_with_consent_and_photo_checked_in_and_host_tol
     [row] = visits(runtime)
     assert row.walk_in and row.checked_in_at is not None and row.checked_in_by == "desk1"
     assert row.id_masked == "5171********0002" and row.id_held_last4 == "0002"
-    assert row.id_hash == security.id_hash(security.secret_key(config), "ktp", WALKIN_NIK)
+    assert row.id_hash == security.id_hash(security.nik_hash_key(config), "ktp", WALKIN_NIK)
     assert row.citizen_phone == "+6281234500099" and row.host_phone == KASI_INTEL and row.badge_number == "T-09"
     assert row.status == "awaiting_host" and row.notice_round == 1
     assert response.headers["Location"].endswith(f"/dashboard/guestbook/visit/{row.id}")

@@ -72,7 +72,8 @@ def test_the_template_is_offered_sent_as_a_template_and_the_answer_reaches_the_o
     # Days later the citizen answers: no "session expired" and menu from the bot, the officer has it.
     frozen_clock.advance(days=3)
     answer = whatsapp.send("Iya, saya masih perlu bantuan")
-    assert answer.text == ""
+    assert "petugas sedang menangani" in answer.text  # acknowledged, never silence (issue 16)
+    assert "*Menu utama*" not in answer.text and "berakhir" not in answer.text
     with runtime.db.session() as s:
         assert s.scalars(select(Conversation).where(Conversation.phone == CITIZEN)).one().state["step"] == \
             "handoff:waiting"

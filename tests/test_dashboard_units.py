@@ -25,10 +25,10 @@ def test_role_table_grants_only_what_it_names():
 
 
 def test_passwords_are_salted_hashes_and_need_ten_characters():
-    first, second = passwords.hash_password("rahasia-123"), passwords.hash_password("rahasia-123")
-    assert first != second and "rahasia" not in first
-    assert passwords.verify(first, "rahasia-123") and not passwords.verify(first, "rahasia-124")
-    assert not passwords.verify(None, "rahasia-123")
+    first, second = passwords.hash_password("arsip-lantai-3"), passwords.hash_password("arsip-lantai-3")
+    assert first != second and "arsip" not in first
+    assert passwords.verify(first, "arsip-lantai-3") and not passwords.verify(first, "arsip-lantai-4")
+    assert not passwords.verify(None, "arsip-lantai-3")
     with pytest.raises(passwords.WeakPassword):
         passwords.hash_password("pendek")
 
@@ -65,23 +65,23 @@ def test_throttle_success_clears_the_count_and_keys_hold_no_names(runtime):
 def test_staff_accounts_validate_role_office_and_username(runtime):
     offices = {o.slug for o in runtime.offices}
     with runtime.db.session() as s:
-        admin = staff.create(s, username=" Admin ", display_name="", password="rahasia-123", role="admin",
+        admin = staff.create(s, username=" Admin ", display_name="", password="arsip-lantai-3", role="admin",
                              office=None, offices=offices)
         assert admin.username == "admin" and admin.display_name == "admin"
         with pytest.raises(staff.DuplicateUsername):
-            staff.create(s, username="ADMIN", display_name="x", password="rahasia-123", role="admin",
+            staff.create(s, username="ADMIN", display_name="x", password="arsip-lantai-3", role="admin",
                          office=None, offices=offices)
         with pytest.raises(staff.OfficeRequired):
-            staff.create(s, username="desk1", display_name="x", password="rahasia-123", role="desk",
+            staff.create(s, username="desk1", display_name="x", password="arsip-lantai-3", role="desk",
                          office="", offices=offices)
         with pytest.raises(staff.UnknownOffice):
-            staff.create(s, username="desk1", display_name="x", password="rahasia-123", role="desk",
+            staff.create(s, username="desk1", display_name="x", password="arsip-lantai-3", role="desk",
                          office="kejari-mars", offices=offices)
         with pytest.raises(staff.InvalidRole):
-            staff.create(s, username="desk1", display_name="x", password="rahasia-123", role="root",
+            staff.create(s, username="desk1", display_name="x", password="arsip-lantai-3", role="root",
                          office="kejari-alor", offices=offices)
         with pytest.raises(staff.InvalidUsername):
-            staff.create(s, username="a b", display_name="x", password="rahasia-123", role="desk",
+            staff.create(s, username="a b", display_name="x", password="arsip-lantai-3", role="desk",
                          office="kejari-alor", offices=offices)
         with pytest.raises(staff.WeakPassword):
             staff.create(s, username="desk1", display_name="x", password="pendek", role="desk",
@@ -95,8 +95,8 @@ def test_staff_accounts_validate_role_office_and_username(runtime):
         staff.set_password(admin, "kata-sandi-baru")
         assert admin.auth_version == version + 1
         assert staff.authenticate(s, "ADMIN", "kata-sandi-baru") is admin
-        assert staff.authenticate(s, "admin", "rahasia-123") is None
-        assert staff.authenticate(s, "nobody", "rahasia-123") is None
+        assert staff.authenticate(s, "admin", "arsip-lantai-3") is None
+        assert staff.authenticate(s, "nobody", "arsip-lantai-3") is None
 
 
 @pytest.mark.parametrize(("text", "digits"), [

@@ -127,6 +127,7 @@ def cluster_env(tmp_path, database_url, clean_state):
     redis.start()
     env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": database_url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC, "SECRET_KEY": "fault-test",
+           "NIK_HASH_KEY": "fault-test-nik",
            "SWEEP_INTERVAL": "2", "SWEEP_STALE": "4", "SWEEP_UNKNOWN": "20", "OUTBOX_RETRY_INTERVALS": "1,1,2,2,3,5",
            "SEND_RATE_TEXT": "0", "SEND_RATE_MEDIA": "0"}
     yield redis, env
@@ -152,6 +153,7 @@ def test_faults_lose_and_duplicate_nothing(cluster_env, tmp_path):
         config = Config()
         config.REDIS_URL, config.DATABASE_URL = redis.url, env["DATABASE_URL"]
         config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN = ACCOUNT_SID, AUTH_TOKEN
+        config.NIK_HASH_KEY = "fault-test-nik"
         config.TWILIO_API_URL = standin.url
         rt = runtime_module.build(config)
         load = Load(cluster.web_ports)

@@ -1,4 +1,4 @@
-"""The services and handoff flows' Mermaid diagrams show exactly their steps (the visit and
+"""The services, handoff and rights flows' Mermaid diagrams show exactly their steps (the visit and
 complaint flows test their own diagrams)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import handoff, services
+from flows import handoff, rights, services
 
 
 def states(diagram: str) -> set[str]:
@@ -16,7 +16,7 @@ def states(diagram: str) -> set[str]:
     return found - {"[*]"}
 
 
-@pytest.mark.parametrize("flow", [services.flow, handoff.flow], ids=lambda f: f.name)
+@pytest.mark.parametrize("flow", [services.flow, handoff.flow, rights.flow], ids=lambda f: f.name)
 def test_the_diagram_shows_exactly_the_flows_steps(flow):
     diagram = Path(f"flows/{flow.name}.mmd").read_text(encoding="utf-8")
     assert states(diagram) == {step.value for step in flow.steps}

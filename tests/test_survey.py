@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import runtime as runtime_module
 from bot.models import Conversation, OutboundMessage
 from bot.models.survey import SurveyInvitation, SurveyResponse
-from bot.survey import ikm, report, service
+from bot.survey import ikm, jobs, report, service
 from bot.survey.effects import OfferSurvey
 from tests.support.whatsapp import CITIZEN
 from tests.test_survey_ikm import WORKED
@@ -39,9 +39,12 @@ def converse(whatsapp, script):
             assert fragment not in answer.text, f"{sent!r}: {fragment!r} unexpectedly in answer"
 
 
-def test_offered_once_per_event_with_an_invitation_message(runtime):
+def test_offered_once_per_event_and_one_open_invitation_at_a_time(runtime, frozen_clock):
     first = offer(runtime)
     assert first is not None and offer(runtime) is None
+    # Another event while the first invitation is open: no second invitation to interrupt the citizen.
+    assert offer(runtime, ref="KLK-2026-000001", kind="complaint") is None
+    frozen_clock.advance(hours=73)  # the first one expired
     assert offer(runtime, ref="KLK-2026-000001", kind="complaint") is not None
     with runtime.db.session() as session:
         invites = list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "survey_invite")))
@@ -143,9 +146,28 @@ def test_survey_offer_effect_for_other_flows(runtime):
             OfferSurvey(event_kind="inquiry", event_ref="svc-legalisir-2026-11-23"),
         ], office, conv)
         session.commit()
+        invitation = session.scalars(select(SurveyInvitation)).one()
+        assert session.scalars(select(OutboundMessage)).all() == []  # an inquiry's invitation waits for quiet
+    assert committed.outbox_ids == [] and [j.func for j in committed.jobs] == ["bot.survey.jobs.invite_when_idle"]
+    runtime_module.install(runtime)
+    assert jobs.invite_when_idle(invitation.id) == "sent"  # the conversation is at the menu, quiet
+    assert jobs.invite_when_idle(invitation.id) == "not needed"
+    with runtime.db.session() as session:
         rows = list(session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "survey_invite")))
-    assert len(rows) == 1 and committed.outbox_ids == [rows[0].id]
-    assert "Reply *survey*" in rows[0].body and rows[0].conversation_id == conv.id
+    assert len(rows) == 1 and "Reply *survey*" in rows[0].body and rows[0].conversation_id == conv.id
+
+
+def test_an_inquirys_invitation_waits_while_the_citizen_is_busy(whatsapp, runtime, frozen_clock):
+    runtime_module.install(runtime)
+    whatsapp.send("halo", office="setda-klungkung")
+    whatsapp.send("berapa biaya bantuan hukum?", office="setda-klungkung")
+    with runtime.db.session() as session:
+        invitation = session.scalars(select(SurveyInvitation)).one()
+    frozen_clock.advance(minutes=5)
+    assert jobs.invite_when_idle(invitation.id) == "waiting"  # spoke 5 minutes ago, in the middle of a card
+    whatsapp.send("menu", office="setda-klungkung")
+    frozen_clock.advance(minutes=16)
+    assert jobs.invite_when_idle(invitation.id) == "sent"
 
 
 class TestOfferJob:

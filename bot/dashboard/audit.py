@@ -22,6 +22,8 @@ LOGIN = "login"
 LOGIN_FAILED = "login_failed"
 LOGIN_LOCKED = "login_locked"
 LOGOUT = "logout"
+EXPORT = "export"  # a citizen's data handed over as a file (UU 27/2022 Pasal 7)
+ERASE = "erase"  # a citizen's data erased at their request (Pasal 8, 43)
 
 
 def _clean(detail: dict[str, Any] | None) -> dict[str, Any]:

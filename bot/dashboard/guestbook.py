@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import phone as phones
 from bot.clock import as_utc, now
-from bot.masking import mask_id, mask_phone
+from bot.masking import mask_id, mask_nik, mask_phone
 from bot.models import OutboundMessage
 from bot.models.visits import Visit, VisitEvent
 from bot.offices import Office
@@ -272,7 +272,7 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
 
     record = WalkInRecord(
         name=name, id_type=entry.id_type, id_masked=mask_id(number),
-        id_hash=security.id_hash(security.secret_key(rt.config), entry.id_type, number), id_last4=number[-4:],
+        id_hash=security.id_hash(security.nik_hash_key(rt.config), entry.id_type, number), id_last4=number[-4:],
         purpose=purpose, host=host, badge=badge_number, locker=locker_key, phone=guest_phone, lang=entry.lang,
         consent_version=CONSENT_VERSION, photo_path=path, photo_size=size,
         photo_type=(photo.content_type or "").split(";")[0].lower())  # type: ignore[union-attr]
@@ -316,8 +316,9 @@ CSV_COLUMNS = ("office", "code", "walk_in", "scheduled", "name", "id_type", "id_
 
 
 def _cell(value: object) -> str:
-    """Typed text a spreadsheet will not run as a formula (CSV injection); our own values need no guard."""
-    text = "" if value is None else str(value)
+    """Typed text a spreadsheet will not run as a formula (CSV injection), a NIK in it masked (a row
+    written before masking moved to the first write); our own values need no guard."""
+    text = "" if value is None else mask_nik(str(value))
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

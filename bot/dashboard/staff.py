@@ -7,6 +7,7 @@ import re
 from collections.abc import Container
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from bot.clock import now
@@ -65,9 +66,9 @@ def _check_role_office(role: str, office: str | None, offices: Container[str]) -
     return parsed, office
 
 
-def _hash(password: str) -> str:
+def _hash(password: str, username: str = "") -> str:
     try:
-        return passwords.hash_password(password)
+        return passwords.hash_password(password, avoid=(username,))
     except passwords.WeakPassword as exc:
         raise WeakPassword(str(exc)) from exc
 
@@ -85,7 +86,7 @@ def create(session: Session, *, username: str, display_name: str, password: str,
     if by_username(session, name) is not None:
         raise DuplicateUsername(name)
     user = StaffUser(username=name, display_name=(display_name or "").strip()[:200] or name,
-                     password_hash=_hash(password), role=parsed.value, office=office, active=True,
+                     password_hash=_hash(password, name), role=parsed.value, office=office, active=True,
                      auth_version=0)
     session.add(user)
     session.flush()
@@ -121,8 +122,15 @@ def update(session: Session, user: StaffUser, *, display_name: str, role: str, o
 
 def set_password(user: StaffUser, password: str) -> None:
     """New password; every existing session of this user ends."""
-    user.password_hash = _hash(password)
+    user.password_hash = _hash(password, user.username)
     user.auth_version = (user.auth_version or 0) + 1
+
+
+def sign_out_everywhere(session: Session, user_id: int) -> None:
+    """End every session of this user (sign-out): the version in their session cookies goes stale.
+    One UPDATE, so two sign-outs at once both count."""
+    session.execute(sql_update(StaffUser).where(StaffUser.id == user_id).values(
+        auth_version=func.coalesce(StaffUser.auth_version, 0) + 1))
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:

@@ -1,5 +1,11 @@
 """Transcript queries: conversations found by number, name (WhatsApp ProfileName) and date, and one
-conversation's messages in both directions with their delivery status. No Flask here."""
+conversation's messages in both directions with their delivery status. No Flask here.
+
+A conversation that carries a confidential or anonymous complaint is *protected*: its messages,
+number and name are for complaint handlers alone (the complaints pages' rule). Everyone else sees that
+it exists, nothing more: a search by number or name never finds it for them, a list shows it without
+name or number, its page without messages. `protection()` tells which, `search(sees_protected=...)`
+and the views apply it."""
 
 from __future__ import annotations
 
@@ -34,10 +40,19 @@ class Query:
         return not self.text and self.date_from is None and self.date_to is None
 
 
+CONFIDENTIAL = "confidential"
+ANONYMOUS = "anonymous"
+
+
 @dataclass(frozen=True)
 class Found:
     conversation: Conversation
     messages: int
+    protection: str | None = None  # ANONYMOUS, CONFIDENTIAL or None (see `protection()`)
+
+    @property
+    def protected(self) -> bool:
+        return self.protection is not None
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,37 @@ def _text_clause(text: str) -> ColumnElement[bool]:
     return or_(func.lower(Conversation.profile_name).like(pattern, escape="\\"), named, visit, ticket)
 
 
+def _complaint_of_conversation():
+    """Complaints filed from this conversation: by its id, or by its number (or WhatsApp user ID) in its office."""
+    return and_(Complaint.office == Conversation.office,
+                or_(Complaint.conversation_id == Conversation.id, Complaint.phone == Conversation.phone,
+                    and_(Conversation.bsuid.is_not(None), Complaint.phone == Conversation.bsuid)))
+
+
+def protected_clause() -> ColumnElement[bool]:
+    """The conversation carries a confidential or anonymous complaint."""
+    return exists().where(_complaint_of_conversation(),
+                          or_(Complaint.confidential.is_(True), Complaint.anonymous.is_(True)))
+
+
+def anonymous_clause() -> ColumnElement[bool]:
+    """The conversation carries an anonymous complaint: its number and name are for nobody."""
+    return exists().where(_complaint_of_conversation(), Complaint.anonymous.is_(True))
+
+
+def protection(session: Session, conversation: Conversation) -> str | None:
+    """ANONYMOUS when the conversation carries an anonymous complaint, else CONFIDENTIAL when it carries
+    a confidential one, else None."""
+    flags = session.execute(select(Complaint.anonymous, Complaint.confidential).where(
+        Complaint.office == conversation.office,
+        or_(Complaint.conversation_id == conversation.id, Complaint.phone == conversation.phone,
+            *([Complaint.phone == conversation.bsuid] if conversation.bsuid else [])),
+        or_(Complaint.confidential.is_(True), Complaint.anonymous.is_(True)))).all()
+    if any(anonymous for anonymous, _ in flags):
+        return ANONYMOUS
+    return CONFIDENTIAL if flags else None
+
+
 def _bounds(office: Office, first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
     """[start, end) in UTC for office-local calendar days."""
     start = datetime.combine(first, time(), office.zone) if first else None
@@ -128,11 +174,16 @@ def _date_clause(offices: Sequence[Office], first: date | None, last: date | Non
     return or_(*per_office) if per_office else false()
 
 
-def search(session: Session, offices: Sequence[Office], query: Query, per_page: int = PER_PAGE) -> Page:
-    """Conversations of `offices` matching the query, most recently active first."""
+def search(session: Session, offices: Sequence[Office], query: Query, per_page: int = PER_PAGE, *,
+           sees_protected: bool = False) -> Page:
+    """Conversations of `offices` matching the query, most recently active first. Without
+    `sees_protected` (complaint handlers only), a number or a name never finds a protected conversation:
+    finding it would tie that number or name to a confidential report."""
     conditions: list[ColumnElement[bool]] = [Conversation.office.in_([o.slug for o in offices])]
     if query.text:
         conditions.append(_text_clause(query.text))
+        # An anonymous reporter is found by nobody's search; a confidential one by complaint handlers only.
+        conditions.append(~(protected_clause() if not sees_protected else anonymous_clause()))
     if query.date_from or query.date_to:
         conditions.append(_date_clause(offices, query.date_from, query.date_to))
     total = session.scalar(select(func.count()).select_from(Conversation).where(*conditions)) or 0
@@ -140,17 +191,22 @@ def search(session: Session, offices: Sequence[Office], query: Query, per_page: 
     page = min(max(1, query.page), pages)
     count = (select(func.count()).select_from(InboundMessage)
              .where(InboundMessage.conversation_id == Conversation.id).scalar_subquery())
-    stmt = (select(Conversation, count).where(*conditions)
+    stmt = (select(Conversation, count, protected_clause(), anonymous_clause()).where(*conditions)
             .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
             .limit(per_page).offset((page - 1) * per_page))
-    rows = [Found(conversation, messages or 0) for conversation, messages in session.execute(stmt)]
+    rows = [Found(conversation, messages or 0, ANONYMOUS if anonymous else CONFIDENTIAL if protected else None)
+            for conversation, messages, protected, anonymous in session.execute(stmt)]
     return Page(rows=rows, total=total, page=page, pages=pages)
 
 
-def entries(session: Session, conversation: Conversation) -> list[Entry]:
-    """Every message of the conversation, oldest first; a reply follows the message it answers."""
-    inbound = session.scalars(select(InboundMessage).where(InboundMessage.conversation_id == conversation.id))
-    outbound = session.scalars(select(OutboundMessage).where(OutboundMessage.conversation_id == conversation.id))
+def entries(session: Session, conversation: Conversation, since: datetime | None = None,
+            until: datetime | None = None) -> list[Entry]:
+    """Every message of the conversation, oldest first; a reply follows the message it answers.
+    `since`/`until` keep only the messages of that span (e.g. one handoff to an officer)."""
+    inbound = session.scalars(select(InboundMessage).where(
+        InboundMessage.conversation_id == conversation.id, *_between(InboundMessage.received_at, since, until)))
+    outbound = session.scalars(select(OutboundMessage).where(
+        OutboundMessage.conversation_id == conversation.id, *_between(OutboundMessage.created_at, since, until)))
     keyed = []
     received = {}
     for m in inbound:

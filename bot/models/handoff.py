@@ -22,7 +22,7 @@ class Handoff(Base):
     office: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
-    reason: Mapped[str] = mapped_column(String(16))  # "asked" or "stuck"
+    reason: Mapped[str] = mapped_column(String(16))  # "asked" ("stuck": the bot's own handoff, until 2026-11)
     status: Mapped[str] = mapped_column(String(16), default=WAITING)
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_ack_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

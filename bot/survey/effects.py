@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from bot.effects import EffectContext
+from bot.clock import now
+from bot.effects import EffectContext, Job
 from bot.survey import service
 from flows.base import Effect
 
@@ -31,13 +33,25 @@ class SaveSurveyAnswers(Effect):
     complete: bool = False
 
 
+# Events whose invitation waits until the conversation has gone quiet: an answered question is
+# followed by more questions, and an invitation in between only interrupts.
+WAIT_FOR_QUIET = ("inquiry",)
+INVITE_WHEN_IDLE_JOB = "bot.survey.jobs.invite_when_idle"
+
+
 def _offer(effect: OfferSurvey, ctx: EffectContext) -> None:
     own = not effect.phone or effect.phone == ctx.conversation.phone
+    later = effect.event_kind in WAIT_FOR_QUIET
     invitation = service.offer_survey(
         ctx.session, ctx.outbox, ctx.office, phone=effect.phone or ctx.conversation.phone,
         event_kind=effect.event_kind, event_ref=str(effect.event_ref), lang=effect.lang or ctx.conversation.lang,
-        conversation_id=ctx.conversation.id if own else None, config=ctx.config)
-    if invitation is not None:
+        conversation_id=ctx.conversation.id if own else None, config=ctx.config, notify=not later)
+    if invitation is None:
+        return
+    if later:
+        at = now() + timedelta(minutes=ctx.config.SURVEY_IDLE_MINUTES)
+        ctx.committed.add(jobs=[Job(INVITE_WHEN_IDLE_JOB, (invitation.id, 0), at)])
+    else:
         ctx.committed.add(outbox_ids=invitation.notice_ids)
 
 

@@ -15,6 +15,7 @@ import dateparser
 import holidays
 from rapidfuzz import fuzz, process
 
+from bot.masking import strip_separators
 from bot.offices import WEEKDAYS, Office
 
 
@@ -50,9 +51,10 @@ ID_LENGTHS = {"ktp": (16,), "kk": (16,), "sim": (12, 14), "npwp": (15, 16), "bpj
 
 
 def digits_of(text: str) -> str:
-    """Digits only, allowing the separators people type ("5171.0101 010101-0001")."""
-    cleaned = re.sub(r"[\s.\-/]", "", text)
-    if not cleaned.isdigit():
+    """Digits only, allowing the separators people type ("5171.0101 010101-0001", "5105 / 0145 / 0190 /
+    0001"): the same reading as the NIK mask (bot/masking.py), so a number accepted here is masked there."""
+    cleaned = strip_separators(text)
+    if not cleaned.isdigit() or not cleaned.isascii():
         raise Invalid("id_digits")
     return cleaned
 

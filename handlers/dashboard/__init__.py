@@ -22,8 +22,14 @@ root = Blueprint("dashboard_root", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-# A signed-in session lasts one working day.
-SESSION_LIFETIME = timedelta(hours=10)
+# A signed-in session lasts one working day at most (DASHBOARD_SESSION_HOURS), counted from the
+# sign-in, not renewed by activity: access.load_user refuses an older one.
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+def session_lifetime(config: object) -> timedelta:
+    hours = getattr(config, "DASHBOARD_SESSION_HOURS", 0) or 0
+    return timedelta(hours=hours) if hours > 0 else SESSION_LIFETIME
 
 
 @dataclass(frozen=True)
@@ -51,17 +57,19 @@ def index():
 
 def init_app(app: Flask, config: object) -> None:
     base = getattr(config, "PUBLIC_BASE_URL", "") or ""
+    lifetime = session_lifetime(config)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=base.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        PERMANENT_SESSION_LIFETIME=lifetime,
+        DASHBOARD_SESSION_LIFETIME=lifetime,
         # No "remember me": a shared desk PC must not keep a login past the browser session's end.
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=base.startswith("https://"),
         # A form stays valid as long as the sign-in: a desk page left open all morning still posts.
-        WTF_CSRF_TIME_LIMIT=int(SESSION_LIFETIME.total_seconds()),
+        WTF_CSRF_TIME_LIMIT=int(lifetime.total_seconds()),
     )
     login_manager.init_app(app)
     csrf.init_app(app)

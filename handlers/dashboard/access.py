@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,10 +42,35 @@ def client_ip() -> str:
     return request.remote_addr or "-"
 
 
+SIGNED_IN_KEY = "signed_in_at"  # epoch seconds of the sign-in, for the absolute lifetime
+
+
+def wall_clock() -> float:
+    """The real time (not bot.clock, which tests move by days while a page stays signed in), like the
+    cookie's own expiry. Tests of the lifetime replace this function."""
+    return time.time()
+
+
+def mark_signed_in() -> None:
+    session[SIGNED_IN_KEY] = int(wall_clock())
+
+
+def _session_expired() -> bool:
+    """Past the absolute lifetime counted from the sign-in (DASHBOARD_SESSION_HOURS), or no sign-in time."""
+    started = session.get(SIGNED_IN_KEY)
+    if not isinstance(started, int):
+        return True
+    lifetime = current_app.config.get("DASHBOARD_SESSION_LIFETIME") or current_app.permanent_session_lifetime
+    return wall_clock() - started >= lifetime.total_seconds()
+
+
 def load_user(user_id: str) -> StaffUser | None:
-    """The session names "<id>.<auth_version>": a bumped version (password, role, deactivation) signs out."""
+    """The session names "<id>.<auth_version>": a bumped version (sign-out, password, role, deactivation)
+    ends every session of that user, server-side; a session older than its absolute lifetime ends too."""
     raw_id, _, raw_version = user_id.partition(".")
     if not raw_id.isdigit() or not raw_version.isdigit():
+        return None
+    if _session_expired():
         return None
     with runtime().db.session() as s:
         user = s.get(StaffUser, int(raw_id))
@@ -65,8 +91,9 @@ def install(app: Flask) -> None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the dashboard: never an open redirect."""
-    if target:
+    """Only a path inside the dashboard: never an open redirect, never a control character (a CR/LF
+    would split the Location header)."""
+    if target and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/dashboard") \
                 and "\\" not in target and not target.startswith("//"):
@@ -97,6 +124,12 @@ def require(permission: str):
         return wrapper
 
     return decorator
+
+
+def is_complaint_handler() -> bool:
+    """A complaint handler: the only role that reads a conversation carrying a confidential or anonymous
+    complaint (not even admins, as on the complaints pages: handlers/dashboard/views/complaints.py)."""
+    return bool(current_user.is_authenticated) and current_user.role == roles.Role.HANDLER
 
 
 def all_offices() -> list[Office]:

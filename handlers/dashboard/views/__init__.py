@@ -11,6 +11,7 @@ from handlers.dashboard.views import (
     home,
     inbox,
     messages,
+    rights,
     survey,
     templates,
     transcripts,
@@ -18,4 +19,4 @@ from handlers.dashboard.views import (
 )
 
 __all__ = ["audit_log", "auth", "catalog", "common", "complaints", "employees", "guestbook", "home", "inbox",
-           "messages", "survey", "templates", "transcripts", "users"]
+           "messages", "rights", "survey", "templates", "transcripts", "users"]

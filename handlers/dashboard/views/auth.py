@@ -39,6 +39,7 @@ def login():
         if user is not None:
             _fresh_session()
             session.permanent = True
+            access.mark_signed_in()
             login_user(user)
             return redirect(access.safe_next(form.next.data))
     elif request.method == "POST":
@@ -87,6 +88,9 @@ def logout():
         abort(400)
     if current_user.is_authenticated:
         access.audit(audit_log.LOGOUT, "staff_user", current_user.id, current_user.office)
+        with access.runtime().db.session() as s:
+            staff.sign_out_everywhere(s, current_user.id)  # a copied cookie stops working now
+            s.commit()
         logout_user()
     _fresh_session()
     flash(access.t("login.logged_out"), "info")

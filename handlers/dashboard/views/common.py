@@ -1,11 +1,15 @@
-"""What every dashboard page shares: template helpers, security headers, error pages."""
+"""What every dashboard page shares: template helpers, security headers, error pages, and the steps of
+handling a form (refuse and go back, load a record of the user's office, save and show the page again)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any, NoReturn, TypeVar
 
-from flask import current_app, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -15,6 +19,7 @@ from bot.masking import mask_nik
 from handlers.dashboard import NAV, access, bp
 
 logger = logging.getLogger(__name__)
+Row = TypeVar("Row")
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -75,6 +80,62 @@ def security_headers(response):
     if request.endpoint != "dashboard.static":
         response.headers["Cache-Control"] = "no-store"  # pages carry personal data
     return response
+
+
+# -- handling a form --------------------------------------------------------------------------------
+def refuse(message: str, back: str) -> NoReturn:
+    """End this request: flash `message` as an error and send the user back to `back` (a URL)."""
+    flash(message, "error")
+    abort(redirect(back))
+
+
+def require_valid(form: Any, message: str, back: str) -> None:
+    """A POSTed form that does not validate (or lacks its CSRF token) is refused with `message`."""
+    if not form.validate_on_submit():
+        refuse(message, back)
+
+
+@contextmanager
+def refused_on(error: type[Exception], message: Callable[[Any], str], back: str) -> Iterator[None]:
+    """Within the block, a domain error (`error`) is refused with its text, `message(exc)`."""
+    try:
+        yield
+    except error as exc:
+        refuse(message(exc), back)
+
+
+def get_or_404(session: Any, model: type[Row], key: int) -> Row:
+    row = session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
+
+
+def of_my_office_or_404(session: Any, model: type[Row], key: int) -> Row:
+    """The record, or 404 when there is none or it belongs to an office this user may not see."""
+    row = get_or_404(session, model, key)
+    access.check_office(row.office)  # type: ignore[attr-defined]
+    return row
+
+
+def save_form(form: Any, save: Callable[[], Any], *, error: type[Exception], message: Callable[[Any], str],
+              invalid: str | None = None, undo: Callable[[], None] | None = None) -> tuple[Any, int]:
+    """An edit page's form: on a valid POST run `save()`, which returns where to go next; when it raises `error`,
+    run `undo()` (roll back), flash `message(exc)` and show the page again with 400, as for data that does not
+    validate (flashing `invalid`, when given). Returns (the redirect or None, the page's status)."""
+    if form.validate_on_submit():
+        try:
+            return save(), 200
+        except error as exc:
+            if undo is not None:
+                undo()
+            flash(message(exc), "error")
+            return None, 400
+    if form.is_submitted():
+        if invalid is not None:
+            flash(invalid, "error")
+        return None, 400
+    return None, 200
 
 
 def _error(status: int, key: str):

@@ -32,6 +32,7 @@ from bot.models.complaints import Complaint
 from bot.offices import Office
 from bot.workdays import Calendar
 from handlers.dashboard import NAV, NavItem, access, bp
+from handlers.dashboard.views.common import of_my_office_or_404, refuse, require_valid
 
 VIEW = "complaints"                   # the queue and the detail page
 ACT = "complaints.act"                # transitions, notes, the SP4N-LAPOR! route
@@ -142,14 +143,15 @@ def complaints():
                            unit_name=lambda slug, code: unit_name(_office(slug), code) or code or "")
 
 
-def _load(complaint_id: int) -> Complaint:
+def _load(complaint_id: int) -> tuple[Complaint, Office]:
+    """The complaint with its events and attachments, and its office; 404 if it is not this user's office's."""
     with access.runtime().db.session() as s:
         complaint = s.scalar(select(Complaint).where(Complaint.id == complaint_id).options(
             selectinload(Complaint.events), selectinload(Complaint.attachments)))
     if complaint is None:
         abort(404)
     access.check_office(complaint.office)
-    return complaint
+    return complaint, _office(complaint.office)
 
 
 def reporter_for_viewer(complaint: Complaint) -> dict[str, str | None]:
@@ -177,8 +179,7 @@ def _transition_form(office: Office, complaint: Complaint) -> TransitionForm:
 @bp.get("/complaints/<int:complaint_id>")
 @access.require(VIEW)
 def complaint_detail(complaint_id: int):
-    complaint = _load(complaint_id)
-    office = _office(complaint.office)
+    complaint, office = _load(complaint_id)
     moment, targets = clock.now(), _targets()
     row = _row(complaint, moment, targets)
     reporter = reporter_for_viewer(complaint)
@@ -193,8 +194,12 @@ def complaint_detail(complaint_id: int):
         status_name=status_name, unit_label=lambda code: unit_name(office, code) or code or "", note_max=NOTE_MAX)
 
 
+def _detail(complaint_id: int) -> str:
+    return url_for("dashboard.complaint_detail", complaint_id=complaint_id)
+
+
 def _back(complaint_id: int):
-    return redirect(url_for("dashboard.complaint_detail", complaint_id=complaint_id))
+    return redirect(_detail(complaint_id))
 
 
 def _actor() -> str:
@@ -202,17 +207,15 @@ def _actor() -> str:
     return f"{member.display_name} ({member.username})"[:120]
 
 
-def _apply(complaint_id: int, step, action: str, detail: dict[str, Any]) -> bool:
-    """Run one service step in a transaction with its audit entry; after the commit, send the notices."""
+def _apply(complaint_id: int, step, action: str, detail: dict[str, Any], **values: Any) -> bool:
+    """Run one service step (`step(session, outbox, office, complaint, **values)`, by this user) in a transaction
+    with its audit entry; after the commit, send the notices. False when the step is not allowed."""
     rt = access.runtime()
     with rt.db.session() as s:
-        complaint = s.get(Complaint, complaint_id)
-        if complaint is None:
-            abort(404)
-        access.check_office(complaint.office)
+        complaint = of_my_office_or_404(s, Complaint, complaint_id)
         office = _office(complaint.office)
         try:
-            done = step(s, rt.outbox, office, complaint)
+            done = step(s, rt.outbox, office, complaint, actor=_actor(), msgs=rt.messages, config=rt.config, **values)
         except model.InvalidTransition:
             s.rollback()
             return False
@@ -227,32 +230,21 @@ def _apply(complaint_id: int, step, action: str, detail: dict[str, Any]) -> bool
 @bp.post("/complaints/<int:complaint_id>/transition")
 @access.require(ACT)
 def complaint_transition(complaint_id: int):
-    complaint = _load(complaint_id)
-    office = _office(complaint.office)
-    form = _transition_form(office, complaint)
-    if not form.validate_on_submit():
-        flash(tx("error.form"), "error")
-        return _back(complaint_id)
+    complaint, office = _load(complaint_id)
+    form, back = _transition_form(office, complaint), _detail(complaint_id)
+    require_valid(form, tx("error.form"), back)
     to_status = form.to_status.data or ""
     if to_status not in model.TRANSITIONS.get(complaint.status, ()):
-        flash(tx("error.step", status=status_name(complaint.status)), "error")
-        return _back(complaint_id)
+        refuse(tx("error.step", status=status_name(complaint.status)), back)
     if to_status == model.REJECTED and not (form.reason.data or "").strip():
-        flash(tx("error.reason"), "error")
-        return _back(complaint_id)
+        refuse(tx("error.reason"), back)
     if to_status == model.ASSIGNED and unit_name(office, form.unit.data) is None:
-        flash(tx("error.unit"), "error")
-        return _back(complaint_id)
-    rt = access.runtime()
-
-    def step(s, outbox, where, record):
-        return service.transition(
-            s, outbox, where, record, to_status, actor=_actor(), note=(form.note.data or "").strip() or None,
-            public_note=(form.public_note.data or "").strip() or None,
-            unit=form.unit.data if to_status == model.ASSIGNED else None,
-            reason=(form.reason.data or "").strip() or None, msgs=rt.messages, config=rt.config)
-
-    if _apply(complaint_id, step, "complaint_transition", {"from": complaint.status, "to": to_status}):
+        refuse(tx("error.unit"), back)
+    if _apply(complaint_id, service.transition, "complaint_transition", {"from": complaint.status, "to": to_status},
+              to_status=to_status, note=(form.note.data or "").strip() or None,
+              public_note=(form.public_note.data or "").strip() or None,
+              unit=form.unit.data if to_status == model.ASSIGNED else None,
+              reason=(form.reason.data or "").strip() or None):
         flash(tx("done.transition", ticket=complaint.ticket, status=status_name(to_status)), "success")
     else:
         flash(tx("error.step", status=status_name(complaint.status)), "error")
@@ -262,18 +254,13 @@ def complaint_transition(complaint_id: int):
 @bp.post("/complaints/<int:complaint_id>/note")
 @access.require(ACT)
 def complaint_note(complaint_id: int):
-    complaint = _load(complaint_id)
+    complaint, _ = _load(complaint_id)
     form = NoteForm()
     if not form.validate_on_submit() or not (form.note.data or "").strip():
-        flash(tx("error.note", max=NOTE_MAX), "error")
-        return _back(complaint_id)
-    rt, public = access.runtime(), bool(form.public.data)
-
-    def step(s, outbox, where, record):
-        return service.add_note(s, outbox, where, record, actor=_actor(), note=form.note.data.strip(), public=public,
-                                msgs=rt.messages, config=rt.config)
-
-    _apply(complaint_id, step, "complaint_note", {"public": public})
+        refuse(tx("error.note", max=NOTE_MAX), _detail(complaint_id))
+    public = bool(form.public.data)
+    _apply(complaint_id, service.add_note, "complaint_note", {"public": public}, note=form.note.data.strip(),
+           public=public)
     flash(tx("done.public_note" if public else "done.note", ticket=complaint.ticket), "success")
     return _back(complaint_id)
 
@@ -281,17 +268,10 @@ def complaint_note(complaint_id: int):
 @bp.post("/complaints/<int:complaint_id>/lapor")
 @access.require(ACT)
 def complaint_lapor(complaint_id: int):
-    complaint = _load(complaint_id)
+    complaint, _ = _load(complaint_id)
     form = LaporForm()
-    if not form.validate_on_submit():
-        flash(tx("error.form"), "error")
-        return _back(complaint_id)
-    rt, reference = access.runtime(), (form.lapor_ref.data or "").strip() or None
-
-    def step(s, outbox, where, record):
-        return service.refer_to_lapor(s, outbox, where, record, actor=_actor(), lapor_ref=reference,
-                                      msgs=rt.messages, config=rt.config)
-
-    _apply(complaint_id, step, "complaint_lapor", {"lapor_ref": reference})
+    require_valid(form, tx("error.form"), _detail(complaint_id))
+    reference = (form.lapor_ref.data or "").strip() or None
+    _apply(complaint_id, service.refer_to_lapor, "complaint_lapor", {"lapor_ref": reference}, lapor_ref=reference)
     flash(tx("done.lapor", ticket=complaint.ticket), "success")
     return _back(complaint_id)

@@ -20,6 +20,7 @@ from bot.directory import ROLES
 from bot.models.visits import Employee
 from bot.offices import Office
 from handlers.dashboard import NAV, NavItem, access, bp
+from handlers.dashboard.views.common import get_or_404, save_form
 
 VIEW = "employees"
 EDIT = "employees_edit"
@@ -70,6 +71,10 @@ def _entry(form: EmployeeForm) -> directory_edits.Entry:
                                  aliases=form.aliases.data or "", active=bool(form.active.data))
 
 
+def _error_text(exc: directory_edits.EmployeeError) -> str:
+    return access.runtime().messages.text(access.lang(), exc.key)
+
+
 def _audit_change(session, action: str, row: Employee, fields: list[str]) -> None:
     audit_log.record(session, actor=access.user(), action=action, subject_type="employee", subject_id=row.id,
                      office=row.office, ip=access.client_ip(), detail={"fields": fields})
@@ -100,22 +105,19 @@ def employee_new():
     office = _office(slug)
     form.office.data = office.slug
     _choices(form, office)
-    status = 200
-    if form.validate_on_submit():
-        rt = access.runtime()
-        try:
-            with rt.db.session() as s:
-                row = directory_edits.create(s, office, _entry(form))
-                _audit_change(s, audit_log.CREATE, row, ["name", "title", "unit", "whatsapp", "role", "aliases"])
-                s.commit()
-            flash(te("created", name=row.name), "success")
-            return redirect(url_for("dashboard.employees"))
-        except directory_edits.EmployeeError as exc:
-            flash(access.runtime().messages.text(access.lang(), exc.key), "error")
-            status = 400
-    elif form.is_submitted():
-        flash(te("error.invalid"), "error")
-        status = 400
+
+    def save():
+        with access.runtime().db.session() as s:
+            row = directory_edits.create(s, office, _entry(form))
+            _audit_change(s, audit_log.CREATE, row, ["name", "title", "unit", "whatsapp", "role", "aliases"])
+            s.commit()
+        flash(te("created", name=row.name), "success")
+        return redirect(url_for("dashboard.employees"))
+
+    done, status = save_form(form, save, error=directory_edits.EmployeeError, message=_error_text,
+                             invalid=te("error.invalid"))
+    if done is not None:
+        return done
     return render_template("dashboard/employee_edit.html", te=te, form=form, subject=None, office=office), status
 
 
@@ -124,9 +126,7 @@ def employee_new():
 def employee_edit(employee_id: int):
     rt = access.runtime()
     with rt.db.session() as s:
-        row = s.get(Employee, employee_id)
-        if row is None:
-            abort(404)
+        row = get_or_404(s, Employee, employee_id)
         office = _office(row.office)
         form = EmployeeForm(obj=row)
         if not form.is_submitted():
@@ -134,21 +134,21 @@ def employee_edit(employee_id: int):
             form.aliases.data = ", ".join(row.aliases or ())
         form.office.data = office.slug
         _choices(form, office)
-        status = 200
-        if form.validate_on_submit():
-            try:
-                changed = directory_edits.update(s, office, row, _entry(form))
-                _audit_change(s, audit_log.UPDATE, row, changed)
-                s.commit()
-                flash(te("saved", name=row.name), "success")
-                return redirect(url_for("dashboard.employee_edit", employee_id=row.id))
-            except directory_edits.EmployeeError as exc:
-                s.rollback()
-                s.refresh(row)
-                flash(rt.messages.text(access.lang(), exc.key), "error")
-                status = 400
-        elif form.is_submitted():
-            flash(te("error.invalid"), "error")
-            status = 400
+
+        def save():
+            changed = directory_edits.update(s, office, row, _entry(form))
+            _audit_change(s, audit_log.UPDATE, row, changed)
+            s.commit()
+            flash(te("saved", name=row.name), "success")
+            return redirect(url_for("dashboard.employee_edit", employee_id=row.id))
+
+        def undo():
+            s.rollback()
+            s.refresh(row)
+
+        done, status = save_form(form, save, error=directory_edits.EmployeeError, message=_error_text,
+                                 invalid=te("error.invalid"), undo=undo)
+        if done is not None:
+            return done
     access.audit(audit_log.VIEW, "employee", row.id, row.office)
     return render_template("dashboard/employee_edit.html", te=te, form=form, subject=row, office=office), status

@@ -33,6 +33,7 @@ from bot.visits import security, settings
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
 from handlers.dashboard.views import messages as message_page
+from handlers.dashboard.views.common import of_my_office_or_404, refuse, refused_on, require_valid
 
 PERMISSION = "guestbook"
 EXPORT_MAX_DAYS = 366
@@ -47,8 +48,12 @@ def gx(key: str, **values: Any) -> str:
     return access.runtime().messages.text(access.lang(), f"guestbook.{key}", **values)
 
 
+def _error_text(exc: desk.DeskError) -> str:
+    return gx(f"errors.{exc.reason}", **exc.values)
+
+
 def _error(exc: desk.DeskError) -> None:
-    flash(gx(f"errors.{exc.reason}", **exc.values), "error")
+    flash(_error_text(exc), "error")
 
 
 # -- forms -----------------------------------------------------------------------------------------
@@ -103,10 +108,7 @@ def _id_choices(office: Office) -> list[tuple[str, str]]:
 
 def _load(visit_id: int) -> Visit:
     with access.runtime().db.session() as s:
-        visit = s.get(Visit, visit_id)
-        if visit is None:
-            abort(404)
-        access.check_office(visit.office)
+        visit = of_my_office_or_404(s, Visit, visit_id)
         s.expunge(visit)
         return visit
 
@@ -118,8 +120,12 @@ def _office_of(visit: Visit) -> Office:
     return office
 
 
+def _visit_page(visit_id: int) -> str:
+    return url_for("dashboard.guestbook_visit", visit_id=visit_id)
+
+
 def _back(visit_id: int):
-    return redirect(url_for("dashboard.guestbook_visit", visit_id=visit_id))
+    return redirect(_visit_page(visit_id))
 
 
 def _answer(visit: Visit) -> str:
@@ -167,23 +173,14 @@ def guestbook():
 @bp.post("/guestbook/find")
 @access.require(PERMISSION)
 def guestbook_find():
-    form = CodeForm()
-    if not form.validate_on_submit():
-        flash(gx("errors.code_format", length=security.CODE_LENGTH), "error")
-        return redirect(url_for("dashboard.guestbook"))
-    try:
-        with access.runtime().db.session() as s:
-            found = desk.find_by_code(s, access.office_slugs(), form.code.data or "")
-            ids = [v.id for v in found]
-    except desk.DeskError as exc:
-        _error(exc)
-        return redirect(url_for("dashboard.guestbook"))
+    form, back = CodeForm(), url_for("dashboard.guestbook")
+    require_valid(form, gx("errors.code_format", length=security.CODE_LENGTH), back)
+    with refused_on(desk.DeskError, _error_text, back), access.runtime().db.session() as s:
+        ids = [v.id for v in desk.find_by_code(s, access.office_slugs(), form.code.data or "")]
     if not ids:
-        flash(gx("errors.code_not_found"), "error")
-        return redirect(url_for("dashboard.guestbook"))
+        refuse(gx("errors.code_not_found"), back)
     if len(ids) > 1:
-        flash(gx("errors.code_ambiguous"), "error")
-        return redirect(url_for("dashboard.guestbook"))
+        refuse(gx("errors.code_ambiguous"), back)
     return _back(ids[0])
 
 
@@ -214,15 +211,10 @@ def guestbook_check_in(visit_id: int):
     visit = _load(visit_id)
     form = CheckInForm()
     form.id_type.choices = _id_choices(_office_of(visit))
-    if not form.validate_on_submit():
-        flash(gx("errors.form"), "error")
-        return _back(visit_id)
-    try:
+    require_valid(form, gx("errors.form"), _visit_page(visit_id))
+    with refused_on(desk.DeskError, _error_text, _visit_page(visit_id)):
         ids = desk.check_in(access.runtime(), visit_id, username=access.user().username, badge=form.badge.data,
                             locker=form.locker.data, id_type=form.id_type.data or "", id_last4=form.id_last4.data)
-    except desk.DeskError as exc:
-        _error(exc)
-        return _back(visit_id)
     reach = deliveries.foresee(access.runtime(), ids)
     access.audit("check_in", "visit", visit_id, visit.office,
                  detail={"outbox": ids, "notice": reach.state if reach else None})
@@ -241,15 +233,10 @@ def guestbook_check_in(visit_id: int):
 def guestbook_check_out(visit_id: int):
     visit = _load(visit_id)
     form = CheckOutForm()
-    if not form.validate_on_submit():
-        flash(gx("errors.form"), "error")
-        return _back(visit_id)
-    try:
+    require_valid(form, gx("errors.form"), _visit_page(visit_id))
+    with refused_on(desk.DeskError, _error_text, _visit_page(visit_id)):
         ids = desk.check_out(access.runtime(), visit_id, username=access.user().username,
                              id_returned=bool(form.id_returned.data))
-    except desk.DeskError as exc:
-        _error(exc)
-        return _back(visit_id)
     access.audit("check_out", "visit", visit_id, visit.office, detail={"survey_outbox": ids})
     flash(gx("checkout.done_survey" if ids else "checkout.done", code=visit.code), "success")
     return redirect(url_for("dashboard.guestbook"))
@@ -346,8 +333,7 @@ def guestbook_export():
     form = ExportForm(request.args)
     if not form.validate() or form.date_to.data < form.date_from.data \
             or form.date_to.data - form.date_from.data > timedelta(days=EXPORT_MAX_DAYS - 1):
-        flash(gx("export.invalid"), "error")
-        return redirect(url_for("dashboard.guestbook"))
+        refuse(gx("export.invalid"), url_for("dashboard.guestbook"))
     offices = _offices()
     with access.runtime().db.session() as s:
         text, count = desk.export_csv(s, offices, form.date_from.data, form.date_to.data)

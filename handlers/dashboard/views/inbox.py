@@ -4,12 +4,17 @@ answer it through the outbox and release it back to the bot; complaint handlers 
 WhatsApp's 24-hour window is shown from `Conversation.last_inbound_at`: once it has closed only
 templates may be sent, so the free-text reply form is disabled (and refused if posted anyway), and
 the officer may send the approved template that asks the citizen to write back.
+
+A conversation that carries a confidential or anonymous complaint (bot/dashboard/transcripts.py) is
+read in full by complaint handlers only. A desk officer (or an admin) who must answer the citizen sees
+no WhatsApp name and only the messages of this request to an officer, from the request to its close:
+never the report written before it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -73,6 +78,7 @@ class Row:
     request: Handoff
     profile_name: str | None
     waited: str
+    protected: bool = False
 
 
 def _scoped(slugs: list[str]) -> list[Handoff]:
@@ -120,11 +126,17 @@ def _load(handoff_id: int) -> tuple[Handoff, Conversation]:
 def inbox():
     requests = _scoped(access.office_slugs())
     moment = clock.now()
+    sees_protected = access.is_complaint_handler()
     with access.runtime().db.session() as s:
         ids = [r.conversation_id for r in requests]
-        found = s.execute(select(Conversation.id, Conversation.profile_name).where(Conversation.id.in_(ids)))
-        names = dict(found.all())
-    rows = [Row(r, names.get(r.conversation_id), duration(r.requested_at, moment)) for r in requests]
+        found = s.execute(select(Conversation.id, Conversation.profile_name, queries.protected_clause(),
+                                 queries.anonymous_clause()).where(Conversation.id.in_(ids))).all()
+        # A protected conversation's WhatsApp name: complaint handlers only; an anonymous one's: nobody.
+        names = {cid: name for cid, name, protected, anonymous in found
+                 if not anonymous and (sees_protected or not protected)}
+        protected = {cid for cid, _, flag, _ in found if flag}
+    rows = [Row(r, names.get(r.conversation_id), duration(r.requested_at, moment), r.conversation_id in protected)
+            for r in requests]
     offices = access.office_slugs()
     access.audit(audit_log.VIEW, "handoff_inbox", None, offices[0] if len(offices) == 1 else None,
                  detail={"results": len(rows)})
@@ -139,10 +151,17 @@ def inbox_request(handoff_id: int):
     request_, conversation = _load(handoff_id)
     moment = clock.now()
     with access.runtime().db.session() as s:
-        lines = queries.entries(s, conversation)
+        protection = queries.protection(s, conversation)
+        limited = protection is not None and not access.is_complaint_handler()
+        if limited:  # only what the citizen wrote to the officers in this request
+            until = as_utc(request_.closed_at) + timedelta(seconds=1) if request_.closed_at else None
+            lines = queries.entries(s, conversation, since=as_utc(request_.requested_at), until=until)
+        else:
+            lines = queries.entries(s, conversation)
         reasons = dict(s.execute(select(OutboundMessage.id, OutboundMessage.error_message).where(
             OutboundMessage.conversation_id == conversation.id, OutboundMessage.error_message.is_not(None))).all())
-    access.audit(audit_log.VIEW, "handoff", request_.id, request_.office)
+    access.audit(audit_log.VIEW, "handoff", request_.id, request_.office,
+                 detail={"withheld": protection} if limited else None)
     officer = access.user().username
     rt = access.runtime()
     office = rt.offices.get(request_.office)
@@ -150,6 +169,7 @@ def inbox_request(handoff_id: int):
     follow_up_text = rt.messages.text(conversation.lang, "handoff.follow_up", office=office.name)
     return render_template(
         "dashboard/inbox_request.html", tx=tx, mask_phone=mask_phone, req=request_, conversation=conversation,
+        limited=limited, profile_name=None if limited or protection == queries.ANONYMOUS else conversation.profile_name,
         lines=lines, reasons=reasons, window=window(conversation, moment),
         waited=duration(request_.requested_at, moment),
         mine=request_.status == TAKEN and request_.taken_by == officer, may_act=access.can(ACT),

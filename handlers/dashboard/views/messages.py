@@ -21,6 +21,7 @@ from bot.dashboard.roles import Role, grant
 from bot.masking import mask_phone
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
+from handlers.dashboard.views.common import refused_on
 from handlers.dashboard.views.complaints import IDENTITY
 
 PERMISSION = "messages"          # the page
@@ -107,6 +108,19 @@ def _back():
     return redirect(url_for("dashboard.messages"))
 
 
+def _acted_on(outbox_id: int):
+    """The row an action is asked for: 404 as `_row_or_404`, 400 without the form's CSRF token."""
+    row = _row_or_404(outbox_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return row
+
+
+def _refused():
+    """A refusal from bot/dashboard/deliveries.py, flashed in words, back to the list."""
+    return refused_on(deliveries.MessageError, lambda exc: mx(f"errors.{exc.reason}"), url_for("dashboard.messages"))
+
+
 @bp.get("/messages")
 @access.require(PERMISSION)
 def messages():
@@ -124,14 +138,9 @@ def messages():
 @bp.post("/messages/<int:outbox_id>/retry")
 @access.require(PERMISSION)
 def messages_retry(outbox_id: int):
-    row = _row_or_404(outbox_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
+    row = _acted_on(outbox_id)
+    with _refused():
         reach = deliveries.retry(access.runtime(), outbox_id, username=access.user().username)
-    except deliveries.MessageError as exc:
-        flash(mx(f"errors.{exc.reason}"), "error")
-        return _back()
     access.audit(RETRY, "outbound_message", outbox_id, row.office,
                  detail={"kind": row.kind, "status": row.status, "code": row.error_code})
     if reach is not None and reach.problem:
@@ -144,14 +153,9 @@ def messages_retry(outbox_id: int):
 @bp.post("/messages/<int:outbox_id>/handled")
 @access.require(PERMISSION)
 def messages_handled(outbox_id: int):
-    row = _row_or_404(outbox_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
+    row = _acted_on(outbox_id)
+    with _refused():
         deliveries.mark_handled(access.runtime(), outbox_id, username=access.user().username)
-    except deliveries.MessageError as exc:
-        flash(mx(f"errors.{exc.reason}"), "error")
-        return _back()
     access.audit(HANDLED, "outbound_message", outbox_id, row.office,
                  detail={"kind": row.kind, "status": row.status, "code": row.error_code})
     flash(mx("marked"), "success")
