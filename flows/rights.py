@@ -52,6 +52,18 @@ def _answer(ctx: Context) -> bool | None:
     return parsing.yes_no(ctx.text)
 
 
+def _decided(ctx: Context, done_key: str, effect_of) -> Result:
+    """Yes: the effect, with its receipt's reference; no: nothing changes; else the question again."""
+    answer = _answer(ctx)
+    if answer is None:
+        return Result(understood=False)
+    if not answer:
+        return Result(say=say(ctx.t("rights.kept"), ctx.t("rights.next")), goto=menu.Step.MAIN, prompt=False)
+    reference = service.new_reference()
+    return Result(say=say(ctx.t(done_key, reference=reference), ctx.t("rights.next")), goto=menu.Step.MAIN,
+                  effects=[effect_of(reference)], prompt=False)
+
+
 @flow.prompt(Step.ERASE)
 def ask_erase(ctx: Context) -> list[Reply]:
     return _confirm(ctx, "rights.erase_explain")
@@ -60,14 +72,7 @@ def ask_erase(ctx: Context) -> list[Reply]:
 @flow.handler(Step.ERASE)
 def erase(ctx: Context) -> Result:
     """Yes: erase now (visits ahead cancelled, hosts told; complaints anonymised), the receipt; no: nothing."""
-    answer = _answer(ctx)
-    if answer is None:
-        return Result(understood=False)
-    if not answer:
-        return Result(say=say(ctx.t("rights.kept"), ctx.t("rights.next")), goto=menu.Step.MAIN, prompt=False)
-    reference = service.new_reference()
-    return Result(say=say(ctx.t("rights.erased", reference=reference), ctx.t("rights.next")), goto=menu.Step.MAIN,
-                  effects=[EraseData(reference)], prompt=False)
+    return _decided(ctx, "rights.erased", EraseData)
 
 
 @flow.prompt(Step.WITHDRAW)
@@ -78,14 +83,7 @@ def ask_withdraw(ctx: Context) -> list[Reply]:
 @flow.handler(Step.WITHDRAW)
 def withdraw(ctx: Context) -> Result:
     """Yes: consents withdrawn (visits ahead cancelled, complaints without identity), a confirmation."""
-    answer = _answer(ctx)
-    if answer is None:
-        return Result(understood=False)
-    if not answer:
-        return Result(say=say(ctx.t("rights.kept"), ctx.t("rights.next")), goto=menu.Step.MAIN, prompt=False)
-    reference = service.new_reference()
-    return Result(say=say(ctx.t("rights.withdrawn", reference=reference), ctx.t("rights.next")),
-                  goto=menu.Step.MAIN, effects=[WithdrawConsent(reference, ctx.lang)], prompt=False)
+    return _decided(ctx, "rights.withdrawn", lambda reference: WithdrawConsent(reference, ctx.lang))
 
 
 @flow.interceptor
