@@ -103,6 +103,8 @@ def direct_answer(ctx: Context) -> list[Reply] | None:
 
 def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
     """Search the catalog; None when nothing matched and `fallback` is False (let others try)."""
+    if ctx.is_thanks:  # "makasih", "🙏" is no service to look for: the engine closes politely
+        return Result(understood=False) if fallback else None
     search = ctx.deps.catalogs.search(ctx.office)
     if search is None or not ctx.text:
         return None

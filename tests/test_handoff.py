@@ -100,6 +100,13 @@ def test_a_polite_closing_gets_a_polite_closing(whatsapp, runtime, closing):
     assert "Sama-sama" in whatsapp.send(closing).text and requests(runtime) == []
 
 
+def test_thanks_on_a_service_card_is_not_searched_for(whatsapp, runtime):
+    whatsapp.send("halo", office="setda-klungkung")
+    whatsapp.send("syarat peliputan", office="setda-klungkung")
+    answer = whatsapp.send("🙏", office="setda-klungkung")
+    assert answer.text.startswith("Sama-sama") and "belum menemukan layanan" not in answer.text
+
+
 def test_thanks_in_the_middle_of_a_journey_keeps_the_step(whatsapp, runtime):
     whatsapp.send("halo")
     whatsapp.send("3")  # a complaint: the category is asked
