@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.employees import Employee, Staff, load_staff
+from bot.employees import Employee, Staff, for_citizens, is_placeholder_name, load_staff
 from bot.models.visits import Employee as EmployeeRow
 from bot.offices import Office
 
@@ -40,7 +40,7 @@ ROLES = (HOST, DESK)
 
 def as_employee(row: EmployeeRow) -> Employee:
     return Employee(key=row.key, name=row.name, title=row.title or "", unit=row.unit,
-                    aliases=tuple(row.aliases or ()), whatsapp=row.whatsapp)
+                    aliases=tuple(row.aliases or ()), whatsapp=row.whatsapp, placeholder=is_placeholder_name(row.name))
 
 
 def sync_from_file(session: Session, office: str, staff: Staff) -> int:
@@ -133,19 +133,21 @@ class Directory:
 
     def staff(self, office: Office) -> Staff:
         """The office's active hosts and desk officers, plus the file's settings (accepted ID types).
-        An office never synced yet falls back to its file, read-only."""
+        An office never synced yet falls back to its file, read-only. A placeholder name ("Contoh Nama
+        Kasi PB3R") never leaves here: it reads "Petugas yang membidangi <unit>" (employees.for_citizens)."""
         file_staff = load_staff(self.config_dir, office)
         with self.db.session() as session:
             rows = list(session.scalars(select(EmployeeRow).where(EmployeeRow.office == office.slug)
                                         .order_by(EmployeeRow.id)))
         if not rows:
-            return file_staff
+            return for_citizens(file_staff, office)
         active = [r for r in rows if r.active]
-        return Staff(office=office.slug,
-                     employees=tuple(as_employee(r) for r in active if r.role == HOST),
-                     desk_officers=tuple(as_employee(r) for r in active if r.role == DESK),
-                     id_types=file_staff.id_types,
-                     placeholder=file_staff.placeholder and all(r.managed_by == FILE for r in rows))
+        staff = Staff(office=office.slug,
+                      employees=tuple(as_employee(r) for r in active if r.role == HOST),
+                      desk_officers=tuple(as_employee(r) for r in active if r.role == DESK),
+                      id_types=file_staff.id_types,
+                      placeholder=file_staff.placeholder and all(r.managed_by == FILE for r in rows))
+        return for_citizens(staff, office)
 
     def row(self, session: Session, office: str, key: str | None) -> EmployeeRow | None:
         """The row a visit points at (inactive ones too: an old visit's host may have left)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class Employee:
     unit: str | None = None
     aliases: tuple[str, ...] = ()
     whatsapp: str | None = None  # E.164
+    placeholder: bool = False  # the name is an example the office has not replaced yet (see is_placeholder_name)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,30 @@ class Staff:
         return next((e for e in self.employees if e.whatsapp == number), None)
 
 
+# An example name the office has not replaced: the committed files write "Contoh Nama Kasi PB3R".
+_PLACEHOLDER = re.compile(r"^\s*(?:contoh\b|$)", re.I)
+
+
+def is_placeholder_name(name: str | None) -> bool:
+    """True for an empty name or one starting with "Contoh" (the example names of config/employees)."""
+    return name is None or bool(_PLACEHOLDER.match(name))
+
+
+def stand_in_name(employee: Employee, office: Office) -> str:
+    """What citizens read instead of a placeholder name: the role, never the example name. A name,
+    not a sentence (it is stored on the visit and read by the desk too), so in the office's language."""
+    what = office.unit_name(employee.unit) or employee.title
+    return f"Petugas yang membidangi {what}" if what else "Petugas"
+
+
+def for_citizens(staff: Staff, office: Office) -> Staff:
+    """The staff as conversations show them: each placeholder name replaced by its stand-in."""
+    def shown(people: tuple[Employee, ...]) -> tuple[Employee, ...]:
+        return tuple(replace(e, name=stand_in_name(e, office), placeholder=True)
+                     if e.placeholder or is_placeholder_name(e.name) else e for e in people)
+    return replace(staff, employees=shown(staff.employees), desk_officers=shown(staff.desk_officers))
+
+
 def _number(raw, source: Path) -> str | None:
     if raw in (None, ""):
         return None
@@ -63,9 +88,11 @@ def _number(raw, source: Path) -> str | None:
 
 def _employee(raw: dict, source: Path) -> Employee:
     try:
-        return Employee(key=str(raw["key"]), name=str(raw["name"]), title=str(raw.get("title") or ""),
+        name = str(raw["name"])
+        return Employee(key=str(raw["key"]), name=name, title=str(raw.get("title") or ""),
                         unit=raw.get("unit"), aliases=tuple(str(a) for a in raw.get("aliases") or ()),
-                        whatsapp=_number(raw.get("whatsapp"), source))
+                        whatsapp=_number(raw.get("whatsapp"), source),
+                        placeholder=is_placeholder_name(name))
     except KeyError as exc:
         raise ConfigError(f"{source}: an employee lacks {exc.args[0]!r}") from exc
 
@@ -115,7 +142,8 @@ def match(staff: Staff, text: str) -> list[tuple[Employee, float]]:
         return []
     scored = []
     for employee in staff.employees:
-        names = [employee.name, employee.title, *employee.aliases]
+        # A placeholder name is no one's name: only the title and the aliases can match.
+        names = [*([] if employee.placeholder else [employee.name]), employee.title, *employee.aliases]
         best = max(max(fuzz.WRatio(query, _normal(n)), fuzz.ratio(query, _normal(n))) for n in names)
         if best >= MATCH_THRESHOLD:
             scored.append((employee, best))

@@ -53,15 +53,16 @@ class Engine:
 
     def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime,
                session: Session, conversation_id: int | None = None, tap: Tap | None = None,
-               raw_text: str | None = None) -> Outcome:
+               raw_text: str | None = None, location: dict | None = None) -> Outcome:
         """`text` is the message as recorded (NIK masked); `raw_text`, when the caller still holds it in
         memory, the message as typed: only the identity-number step reads it (`ctx.raw_text`)."""
         text = tapped_text(conv.step, (text or "").strip(), tap)
-        command = self.commands.match(text) if text else None
+        words = self.deps.chat.read(text) if self.deps.chat else text.lower()
+        command = self.commands.match(text, words) if text else None
         ctx = Context(text=text, conv=conv, office=office, now=now, t=self._translator(conv, office), deps=self.deps,
                       session=session, has_media=has_media, is_greeting=command == "greeting",
                       is_thanks=command == "thanks", conversation_id=conversation_id, tap=tap,
-                      raw_text=raw_text.strip() if raw_text is not None else None)
+                      raw_text=raw_text.strip() if raw_text is not None else None, words=words)
         out = Outcome()
         fresh = conv.is_new
         if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home \
@@ -71,7 +72,9 @@ class Engine:
             fresh = True
         if self._step_missing(conv):
             conv.reset()
-        if command and command not in SOFT_COMMANDS:
+        if location is not None and not conv.step.startswith(f"{handoff.flow.name}:"):
+            self._location(ctx, out)  # an officer waited for reads it in the transcript instead
+        elif command and command not in SOFT_COMMANDS:
             self._command(command, ctx, out)
         elif fresh:
             self._first_message(ctx, out)
@@ -90,6 +93,14 @@ class Engine:
     def _intercepted(self, ctx: Context) -> Result | None:
         for interceptor in self.registry.interceptors():
             result = interceptor(ctx)
+            if result is not None:
+                return result
+        return None
+
+    def _redirected(self, ctx: Context) -> Result | None:
+        """What the citizen says they want, when the step did not understand them (flows/intents.py)."""
+        for fallback in self.registry.fallbacks():
+            result = fallback(ctx)
             if result is not None:
                 return result
         return None
@@ -113,6 +124,15 @@ class Engine:
         else:
             out.replies += welcome(ctx)
 
+    def _location(self, ctx: Context, out: Outcome) -> None:
+        """A shared location pin: no step asks for one, so the citizen gets where the office is (most
+        pins mean "I am here" or "where are you?"), then the question they were at."""
+        from flows.office_info import map_url
+
+        out.replies += say(ctx.t("common.location_received", address=ctx.office.address, url=map_url(ctx.office)))
+        if not ctx.conv.at_home:
+            out.replies += self._prompt(ctx)
+
     def _prompt(self, ctx: Context) -> list[Reply]:
         return self.registry.prompt_of(ctx.conv.step)(ctx)
 
@@ -123,13 +143,19 @@ class Engine:
             if not conv.at_home:
                 out.replies += self._prompt(ctx)
             return
+        if not result.understood and not ctx.has_media:
+            result = self._redirected(ctx) or result
         if not result.understood:
             conv.misses += 1
             if ctx.has_media:
                 sorry = "common.media_not_expected"
             else:
                 sorry = "common.still_not_understood" if conv.misses >= STUCK_AFTER else "common.not_understood"
-            out.replies += [*say(ctx.t(sorry)), *self._prompt(ctx)]
+            if result.say and not ctx.has_media:
+                out.replies += result.say  # the step's own correction ("answer 1 to 4"), then its question
+            else:
+                out.replies += say(ctx.t(sorry))
+            out.replies += self._prompt(ctx)
             return
         conv.misses = 0
         out.replies += result.say

@@ -67,15 +67,49 @@ def normalize_command_text(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[.!,]+$", "", text.strip().lower()))
 
 
+def _any_phrase(phrases: list[str]) -> re.Pattern:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
 class Commands:
     """Maps a whole message ("Batal", "menu utama") to a command name, in either language."""
+
+    # Softeners that may surround a greeting or thanks without changing it: "makasih ya pak", "makasih
+    # infonya" (read as "info": bot/chat.py drops "-nya").
+    FILLERS = frozenset({"ya", "pak", "bu", "kak", "kakak", "mas", "mbak", "dik", "min", "admin", "bapak", "bapa",
+                         "ibu", "banyak", "sekali", "deh", "dong", "nggih", "njih", "juga", "semua", "sir", "maam",
+                         "and", "atas", "info", "informasi", "bantuan", "jawaban", "penjelasan", "respon"})
+    SOFT = ("thanks", "greeting")
 
     def __init__(self, config_dir: Path):
         raw = yaml.safe_load((config_dir / "commands.yaml").read_text("utf-8"))
         self._words: dict[str, str] = {}
+        soft: dict[str, list[str]] = {name: [] for name in self.SOFT}
         for command, words in raw.items():
             for word in words:
-                self._words[normalize_command_text(str(word))] = command
+                phrase = normalize_command_text(str(word))
+                self._words[phrase] = command
+                if command in soft:
+                    soft[command].append(phrase)
+        self._soft = {name: _any_phrase(phrases) for name, phrases in soft.items() if phrases}
 
-    def match(self, text: str) -> str | None:
-        return self._words.get(normalize_command_text(text))
+    def match(self, text: str, reading: str | None = None) -> str | None:
+        """The command the whole message is: as typed, or as read (bot/chat.py: "mksh bnyk 🙏"), or a
+        mix of thanks and greetings with softeners ("ok makasih ya pak", "halo selamat pagi")."""
+        found = self._words.get(normalize_command_text(text))
+        if found is None and reading:
+            found = self._words.get(normalize_command_text(reading)) or self._softened(reading)
+        return found
+
+    def _softened(self, reading: str) -> str | None:
+        rest = normalize_command_text(reading)
+        said = set()
+        for name, pattern in self._soft.items():
+            rest, count = pattern.subn(" ", rest)
+            if count:
+                said.add(name)
+        left = [w for w in re.findall(r"[\w']+", rest) if w not in self.FILLERS]
+        if not said or left:
+            return None
+        return "thanks" if "thanks" in said else "greeting"

@@ -45,6 +45,35 @@ class Media:
 
 
 @dataclass(frozen=True)
+class Location:
+    """A location pin shared on WhatsApp: Twilio sends Latitude and Longitude, with Address and Label
+    when the person picked a named place rather than dropping a pin."""
+
+    latitude: float
+    longitude: float
+    address: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> Location | None:
+        try:
+            latitude, longitude = float(form.get("Latitude", "")), float(form.get("Longitude", ""))
+        except ValueError:
+            return None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            return None
+        return cls(latitude, longitude, _short(form.get("Address"), 300), _short(form.get("Label"), 200))
+
+    def describe(self) -> str:
+        """How the transcript shows it to an officer: the place's name, address and coordinates."""
+        place = ", ".join(part for part in (self.label, self.address) if part)
+        return f"📍 {place + ' ' if place else ''}({self.latitude:.6f}, {self.longitude:.6f})"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"latitude": self.latitude, "longitude": self.longitude, "address": self.address, "label": self.label}
+
+
+@dataclass(frozen=True)
 class Inbound:
     message_sid: str
     from_number: str  # E.164, or a BSUID (bot/phone.py)
@@ -59,6 +88,7 @@ class Inbound:
     replied_sid: str | None = None
     # The person's business-scoped user ID when Twilio sends one beside a phone From (ExternalUserId).
     external_user_id: str | None = None
+    location: Location | None = None
 
     @property
     def phone(self) -> str:
@@ -93,7 +123,7 @@ class Inbound:
             wa_id=(form.get("WaId") or None) and form["WaId"][:32],
             button_payload=_short(form.get("ButtonPayload") or form.get("ListId"), 200),
             replied_sid=_short(form.get("OriginalRepliedMessageSid"), 64),
-            external_user_id=phone.bsuid(form.get("ExternalUserId")))
+            external_user_id=phone.bsuid(form.get("ExternalUserId")), location=Location.from_form(form))
 
 
 def _short(value: str | None, limit: int) -> str | None:

@@ -35,6 +35,11 @@ from flows.base import Reply, Tap, say
 logger = logging.getLogger(__name__)
 
 
+def _location_text(inbound: Inbound) -> str:
+    """A location pin has no body: the transcript shows the place instead of an empty message."""
+    return mask_nik(inbound.location.describe()) if inbound.location else ""
+
+
 class Inbox:
     def __init__(self, db: Database, store: ConversationStore, engine: Engine, offices: OfficeDirectory,
                  outbox: Outbox, messages: Messages, effects: EffectHandlers, interactive: bool = False):
@@ -57,11 +62,13 @@ class Inbox:
         office = self.offices.by_number(inbound.to_number)
         row = InboundMessage(
             message_sid=inbound.message_sid, office=office.slug if office else None,
-            from_number=inbound.from_number, to_number=inbound.to_number, body=mask_nik(inbound.body),
+            from_number=inbound.from_number, to_number=inbound.to_number,
+            body=mask_nik(inbound.body) or _location_text(inbound),
             num_media=len(inbound.media), media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
             profile_name=mask_nik(inbound.profile_name) or None,
             wa_id=inbound.wa_id, button_payload=inbound.button_payload,
-            replied_sid=inbound.replied_sid, external_user_id=inbound.external_user_id, received_at=now())
+            replied_sid=inbound.replied_sid, external_user_id=inbound.external_user_id, received_at=now(),
+            location=inbound.location.as_dict() if inbound.location else None)
         with self.db.session() as session:
             session.add(row)
             try:
@@ -171,7 +178,7 @@ class Inbox:
         try:
             tap = Tap(row.button_payload, row.replied_sid) if row.button_payload else None
             return self.engine.handle(conv, row.body, row.num_media > 0, office, now(), session, record.id, tap,
-                                      raw_text=raw_text)
+                                      raw_text=raw_text, location=row.location)
         except Exception:
             logger.exception("engine failed on inbound %s (%s)", row.id, mask_phone(row.from_number))
             conv.__dict__.update(ConversationState.from_dict(snapshot).__dict__)

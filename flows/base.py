@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.catalogs import Catalogs
+    from bot.chat import ChatReader
     from bot.directory import Directory
     from bot.employees import Staff
+    from bot.intents import IntentReader
     from config.settings import Config
 
 
@@ -65,7 +67,9 @@ class Result:
     say: list[Reply] = field(default_factory=list)
     goto: StrEnum | str | None = None  # None: stay on this step without repeating its prompt
     effects: list[Effect] = field(default_factory=list)
-    understood: bool = True  # False: the engine apologises and repeats the step's prompt
+    # False: the engine tries what the citizen may want instead (flows/intents.py), else apologises (with
+    # `say`, the step's own correction, when given) and repeats the step's prompt.
+    understood: bool = True
     prompt: bool = True  # whether the next step's prompt follows what we say
 
 
@@ -86,6 +90,8 @@ class Deps:
     directory: Directory
     menu_entries: tuple[MenuEntry, ...] = ()
     flow_names: frozenset[str] = frozenset()
+    chat: ChatReader | None = None  # reads "sy mau ketemu bsk" as "saya mau bertemu besok"
+    intents: IntentReader | None = None  # what a citizen wants, from anywhere (config/intents.yaml)
 
 
 @dataclass
@@ -109,6 +115,13 @@ class Context:
     # is what was recorded (NIK masked); only the identity-number step reads this. None when the
     # message is processed later from its record (then the step asks for the number again).
     raw_text: str | None = field(default=None, repr=False)
+    # The message as read (bot/chat.py): lower case, slang and abbreviations spelled out, emoji that
+    # answer as words. Match options, yes/no, dates and intents against this; store `text`.
+    words: str = ""
+
+    def __post_init__(self):
+        if not self.words:  # built without a reader (tests, tools): at least the lower-case text
+            self.words = (self.text or "").lower()
 
     @property
     def data(self) -> dict[str, Any]:
@@ -162,6 +175,7 @@ class Flow:
         self.prompts: dict[StrEnum, Prompt] = {}
         self.handlers: dict[StrEnum, Handler] = {}
         self.interceptors: list[Callable[[Context], Result | None]] = []
+        self.fallbacks: list[Callable[[Context], Result | None]] = []
 
     def prompt(self, step: StrEnum) -> Callable[[Prompt], Prompt]:
         def register(func: Prompt) -> Prompt:
@@ -181,6 +195,12 @@ class Flow:
         """Runs before the current step of any flow; a Result takes the message (e.g. a host's reply
         to a visit notice), None lets the current step have it. Global commands come first."""
         self.interceptors.append(func)
+        return func
+
+    def fallback(self, func: Callable[[Context], Result | None]) -> Callable[[Context], Result | None]:
+        """Runs when the current step did not understand the message (e.g. "sy mau lapor" while a
+        survey question waits): a Result takes it instead of "not understood", None declines."""
+        self.fallbacks.append(func)
         return func
 
     def ref(self, step: StrEnum) -> str:
@@ -242,6 +262,20 @@ def _words(text: str) -> str:
 LABEL_MATCH = 88
 
 
+# Words that carry no choice: "yg lain" is "lain", "yang pelayanan" is "pelayanan".
+_FILLER_WORDS = frozenset({"yang", "yg", "the", "saja", "aja", "deh", "dong", "ya", "pak", "bu", "kak", "nomor", "no"})
+
+
+def _says_words_of(said: str, name: str) -> bool:
+    """Every word said is a word of the label or the beginning of one (4+ letters, or a near spelling):
+    "pelayanan" for "Kualitas pelayanan", "lain lain" for "Lainnya"."""
+    words = [w for w in said.split() if w not in _FILLER_WORDS]
+    label_words = name.split()
+    return bool(words) and all(
+        any(w == lw or (len(w) >= 4 and lw.startswith(w)) or (len(w) >= 5 and fuzz.ratio(w, lw) >= LABEL_MATCH)
+            for lw in label_words) for w in words)
+
+
 def label_choice(text: str, labels: Sequence[str]) -> int | None:
     """The one option whose label the text says: the label itself, its beginning (at least 4
     letters), or a near spelling of it. None when no option, or more than one, fits."""
@@ -250,7 +284,7 @@ def label_choice(text: str, labels: Sequence[str]) -> int | None:
         return None
     names = [_words(label) for label in labels]
     for test in (lambda name: name == said, lambda name: len(said) >= 4 and name.startswith(said),
-                 lambda name: fuzz.ratio(said, name) >= LABEL_MATCH):
+                 lambda name: fuzz.ratio(said, name) >= LABEL_MATCH, lambda name: _says_words_of(said, name)):
         found = [i for i, name in enumerate(names, 1) if name and test(name)]
         if len(found) == 1:
             return found[0]

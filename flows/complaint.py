@@ -38,8 +38,14 @@ MIN_DESCRIPTION = 10
 # "1. Kirim pengaduan": the option's own word says yes too.
 SEND_WORDS = ("kirim", "kirimkan", "send", "submit")
 MAX_DESCRIPTION = 3000
-DONE_WORDS = {"lanjut", "selesai", "cukup", "tidak", "tidak ada", "next", "done", "continue", "no", "skip", "lewati"}
+DONE_WORDS = {"lanjut", "selesai", "cukup", "tidak", "tidak ada", "next", "done", "continue", "no", "skip", "lewati",
+              "sudah", "sudah cukup", "sudah semua", "itu saja", "itu aja", "tidak ada lagi"}
+DONE_FIRST_WORDS = {"lanjut", "selesai", "cukup", "sudah", "skip", "lewati", "tidak", "done", "next", "no"}
 IDENTITY_CHOICES = ("confidential", "anonymous", "open")
+# The identity choices in the words people use beside their labels ("rahasiakan", "anonim aja").
+IDENTITY_WORDS = {"confidential": ("rahasia", "rahasiakan", "dirahasiakan", "confidential", "secret"),
+                  "anonymous": ("anonim", "anonymous", "tanpa nama", "tidak usah nama", "tidak pakai nama"),
+                  "open": ("boleh diketahui", "terbuka", "tidak rahasia", "tidak usah dirahasiakan", "open")}
 PUNGLI_WORDS = re.compile(r"\b(pungli|pungutan liar|gratifikasi|suap|sogok|uang pelicin|bribe|bribery)\b")
 COMPLAINT_WORDS = re.compile(r"\b(lapor|melapor|laporan|pengaduan|mengadu|aduan|komplain|keluhan|complaint|"
                              r"complain|report)\b")
@@ -62,10 +68,10 @@ def _numbered(ctx: Context, keys: list[str]) -> str:
 
 def _yes_or_no(ctx: Context) -> int | None:
     """1 or 2 of a "1. Ya … 2. Tidak …" question, also said in words ("ya", "setuju", "kirim", "tidak")."""
-    choice = numbered_choice(ctx.text, 2)
-    if choice is None and ctx.text.strip().lower() in SEND_WORDS:
+    choice = numbered_choice(ctx.words, 2)
+    if choice is None and ctx.words.strip() in SEND_WORDS:
         return 1
-    answer = yes_no(ctx.text) if choice is None else None
+    answer = yes_no(ctx.words) if choice is None else None
     return {True: 1, False: 2}.get(answer, choice)
 
 
@@ -80,7 +86,10 @@ def ask_category(ctx: Context) -> list[Reply]:
 def category(ctx: Context) -> Result:
     """Stores the category; a report for the intelligence section is explained first, others ask consent."""
     cats = _categories(ctx)
-    choice = numbered_choice(ctx.text, len(cats), [ctx.t(f"complaint.category.{c}") for c in cats])
+    choice = numbered_choice(ctx.words, len(cats), [ctx.t(f"complaint.category.{c}") for c in cats])
+    said = ctx.deps.intents.category_of(ctx.words, cats) if choice is None and ctx.deps.intents else None
+    if said is not None:
+        choice = cats.index(said) + 1
     if choice is None:
         return Result(understood=False)
     ctx.data.clear()
@@ -100,7 +109,7 @@ def ask_intel(ctx: Context) -> list[Reply]:
 @flow.handler(Step.INTEL_INFO)
 def intel(ctx: Context) -> Result:
     """1: record the contact so the section can follow up (consent, name); 2: the channels, then the menu."""
-    choice = numbered_choice(ctx.text, 2)
+    choice = numbered_choice(ctx.words, 2)
     if choice == 1:
         ctx.data["intel"] = True
         return Result(goto=Step.CONSENT)
@@ -142,7 +151,7 @@ def ask_subject(ctx: Context) -> list[Reply]:
 def subject(ctx: Context) -> Result:
     """Stores a unit (by number) or the service in the citizen's words; asks for the description next."""
     units = ctx.office.units
-    choice = numbered_choice(ctx.text, len(units)) if units else None
+    choice = numbered_choice(ctx.words, len(units)) if units else None
     if choice is not None:
         ctx.data["subject_unit"], ctx.data["subject_text"] = units[choice - 1].slug, units[choice - 1].name
     elif len(ctx.text) >= 3 and not ctx.text.isdigit():
@@ -187,13 +196,19 @@ def ask_attachments(ctx: Context) -> list[Reply]:
 def attachments(ctx: Context) -> Result:
     """Records each photo or document; more text is added to the description; "lanjut" goes on."""
     effects = _media(ctx)
-    word = ctx.text.strip().lower().rstrip(".!")
-    if not effects and (word in DONE_WORDS or numbered_choice(ctx.text, 1)):
+    word = ctx.words.strip().rstrip(".!")
+    if not effects and (_done(word) or numbered_choice(ctx.words, 1)):
         return Result(goto=Step.IDENTITY)
-    if ctx.text and word not in DONE_WORDS:
+    if ctx.text and not _done(word):
         ctx.data["description"] = (ctx.data.get("description", "") + "\n" + ctx.text)[:MAX_DESCRIPTION]
     return Result(say=say(ctx.t("complaint.attachment_received", count=ctx.data.get("attachments", 0))),
                   effects=effects)
+
+
+def _done(words: str) -> bool:
+    """ "lanjut", "sudah itu aja", "tidak ada foto": a short answer that begins by saying it is done."""
+    split = words.split()
+    return words in DONE_WORDS or (0 < len(split) <= 4 and split[0] in DONE_FIRST_WORDS)
 
 
 # -- identity -----------------------------------------------------------------------------------------
@@ -209,7 +224,12 @@ def ask_identity(ctx: Context) -> list[Reply]:
 def identity(ctx: Context) -> Result:
     """Stores confidential / anonymous / open; an anonymous report is not asked for a name."""
     choices = _identity_choices(ctx)
-    choice = numbered_choice(ctx.text, len(choices))
+    choice = numbered_choice(ctx.words, len(choices), [ctx.t(f"complaint.identity.{c}") for c in choices])
+    if choice is None:
+        said = [c for c in choices if any(re.search(rf"\b{w}\b", ctx.words) for w in IDENTITY_WORDS[c])]
+        if "open" in said:  # "tidak rahasia" says open, although it contains "rahasia"
+            said = ["open"]
+        choice = choices.index(said[0]) + 1 if len(said) == 1 else None
     if choice is None:
         return Result(understood=False)
     ctx.data["identity"] = choices[choice - 1]

@@ -23,6 +23,7 @@ flow = Flow("complaint_status", Step, menu=MenuEntry("complaint.status_menu_labe
             emits=(RecordCitizenReply,))
 
 STATUS_COMMAND = re.compile(r"^\s*(?:cek\s+|check\s+)?status\s+(\S+)\s*$", re.IGNORECASE)
+TICKET_LIKE = re.compile(r"\b[A-Za-z]{2,8}[-\s.]?\d{3,}(?:[-\s.]\d+)?\b")
 NOT_SATISFIED = re.compile(r"^\s*(?:tidak puas|belum puas|not satisfied)\s+(\S+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -36,7 +37,7 @@ class _Catalog:
         return self.ctx.t(key, **values)
 
 
-def _lookup(ctx: Context, ticket: str) -> str:
+def lookup(ctx: Context, ticket: str) -> str:
     complaint = service.find_for_citizen(ctx.session, ctx.office.slug, ticket, ctx.conv.phone)
     if complaint is None:
         return ctx.t("complaint.view.not_found", ticket=ticket)
@@ -57,8 +58,13 @@ def ticket(ctx: Context) -> Result:
     """Stores nothing; answers with the complaint's status and latest public note, then the menu."""
     number = model.parse_ticket(ctx.text)
     if number is None:
+        typed = TICKET_LIKE.search(ctx.text or "")  # "SKL-00231": a number, just not one of ours
+        if typed:
+            example = f"{ctx.office.code}-{ctx.now.year}-000123"
+            return Result(say=say(ctx.t("complaint.view.not_found", ticket=typed.group(0).upper()),
+                                  ctx.t("complaint.view.ask_ticket", example=example)), prompt=False)
         return Result(understood=False)
-    return Result(say=say(_lookup(ctx, number), ctx.t("complaint.view.next")), goto=menu.Step.MAIN, prompt=False)
+    return Result(say=say(lookup(ctx, number), ctx.t("complaint.view.next")), goto=menu.Step.MAIN, prompt=False)
 
 
 @flow.interceptor
@@ -68,7 +74,7 @@ def status_anywhere(ctx: Context) -> Result | None:
     number = model.parse_ticket(match.group(1)) if match else None
     if number is None:
         return None
-    answer = say(_lookup(ctx, number))
+    answer = say(lookup(ctx, number))
     if ctx.conv.at_home:
         return Result(say=[*answer, *say(ctx.t("complaint.view.next"))])
     return Result(say=answer, goto=ctx.conv.step)

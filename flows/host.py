@@ -154,7 +154,8 @@ def host_reply(ctx: Context) -> Result | None:
     pending = _pending(ctx)
     if not pending:
         return None
-    answer = parsing.host_answer(ctx.text, ctx.now, ctx.office)
+    # As typed first (a reason keeps its capitals), then as read ("siaaap 👍").
+    answer = parsing.host_answer(ctx.text, ctx.now, ctx.office) or parsing.host_answer(ctx.words, ctx.now, ctx.office)
     if answer is None:
         return None
     ctx.data[KEY] = {"return_to": ctx.conv.step, "answer": [answer.kind, answer.rest]}
@@ -182,7 +183,7 @@ def pick(ctx: Context) -> Result:
     """Stores which visit the answer is for (its number or its code), then applies the answer."""
     state = _state(ctx)
     choices = state.get("choices", [])
-    choice = numbered_choice(ctx.text, len(choices))
+    choice = numbered_choice(ctx.words, len(choices))
     visits = {v.id: v for v in _pending(ctx)}
     if choice is not None:
         visit = visits.get(choices[choice - 1])

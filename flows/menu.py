@@ -33,7 +33,7 @@ def main_prompt(ctx: Context) -> list[Reply]:
 def main(ctx: Context) -> Result:
     """Stores nothing; a menu number starts that flow (or answers at once), a greeting repeats the welcome."""
     entries = ctx.deps.menu_entries
-    choice = numbered_choice(ctx.text, len(entries), [ctx.t(entry.label_key) for entry in entries])
+    choice = numbered_choice(ctx.words, len(entries), [ctx.t(entry.label_key) for entry in entries])
     if choice is not None:
         entry = entries[choice - 1]
         return entry.action(ctx) if entry.action else Result(goto=entry.start)

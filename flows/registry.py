@@ -50,6 +50,9 @@ class FlowRegistry:
     def interceptors(self) -> list:
         return [func for flow in self.flows.values() for func in flow.interceptors]
 
+    def fallbacks(self) -> list:
+        return [func for flow in self.flows.values() for func in flow.fallbacks]
+
     def menu_entries(self) -> list[MenuEntry]:
         """What the main menu lists, in order."""
         return sorted((f.menu for f in self.flows.values() if f.menu), key=lambda entry: entry.order)
@@ -57,8 +60,8 @@ class FlowRegistry:
 
 # The product's flows. Interceptors run in this order, so the catalog's free-text search comes last;
 # the main menu orders itself by MenuEntry.order.
-FLOW_MODULES = ["menu", "office_info", "rights", "handoff", "host", "visit", "complaint_status", "complaint",
-                "survey", "services"]
+FLOW_MODULES = ["menu", "rights", "handoff", "host", "visit", "complaint_status", "intents", "office_info",
+                "complaint", "survey", "services"]
 
 
 def default_registry() -> FlowRegistry:

@@ -49,7 +49,7 @@ def _confirm(ctx: Context, lead_key: str) -> list[Reply]:
 
 
 def _answer(ctx: Context) -> bool | None:
-    return parsing.yes_no(ctx.text)
+    return parsing.yes_no(ctx.words)
 
 
 def _decided(ctx: Context, done_key: str, effect_of) -> Result:

@@ -8,10 +8,11 @@ product, complaint channels, a requirements checklist, and (when offered) a visi
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from enum import StrEnum
 
-from bot.catalog import Catalog, Service
+from bot.catalog import Catalog, Requirement, Service
 from bot.survey.effects import OfferSurvey
 from flows import visit
 from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
@@ -50,6 +51,13 @@ def _unit_name(catalog: Catalog, slug: str) -> str:
     return catalog.unit(slug).name
 
 
+def _label(catalog: Catalog, service: Service) -> str:
+    """The service's name as a citizen tells it apart: a name another service of the office shares
+    ("Pelayanan Informasi Publik" in four Bagian) is followed by its unit."""
+    shared = Counter(s.name.casefold() for s in catalog.services)[service.name.casefold()] > 1
+    return f"{service.name} ({_unit_name(catalog, service.unit)})" if shared else service.name
+
+
 def _visit_offered(ctx: Context) -> bool:
     return "visit" in ctx.deps.flow_names
 
@@ -67,6 +75,33 @@ def _survey_offer(ctx: Context, service: Service) -> OfferSurvey:
 
 def _bullets(items) -> str:
     return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+
+
+def _sub_items(requirement: Requirement) -> list[str]:
+    """A requirement's sub-items, indented under it and lettered: a., b., …"""
+    return [f"    {chr(ord('a') + i)}. {item}" for i, item in enumerate(requirement.items)]
+
+
+def _requirements(requirements, marker=None) -> str:
+    """Numbered requirements (or `marker` before each), their sub-items nested under them."""
+    lines = []
+    for i, requirement in enumerate(requirements, 1):
+        lines += [f"{marker or f'{i}.'} {requirement.text}", *_sub_items(requirement)]
+    return "\n".join(lines)
+
+
+def _card_choices(ctx: Context) -> list[str]:
+    """The card's numbered options, as lines: the parts, the checklist, a visit (when offered), back."""
+    lines = ctx.t("services.card_options").splitlines()
+    if _visit_offered(ctx):
+        lines.append(ctx.t("services.card_visit"))
+    lines.append(ctx.t("services.card_back"))
+    return lines
+
+
+def _card_hint(ctx: Context) -> list[Reply]:
+    """After one part of the card: the other numbers, shown again so "ketik nomor lain" has them."""
+    return say("\n".join([ctx.t("services.card_hint"), *_card_choices(ctx), ctx.t("services.card_menu")]))
 
 
 # -- entry --------------------------------------------------------------------------------------
@@ -114,7 +149,7 @@ def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
         service = catalog.service(match.hits[0].key)
         if match.intent:
             ctx.data["svc"] = {"service": service.id}
-            return Result(say=[*say(*_detail(ctx, service, match.intent)), *say(ctx.t("services.card_hint"))],
+            return Result(say=[*say(*_detail(ctx, service, match.intent)), *_card_hint(ctx)],
                           goto=Step.CARD, prompt=False, effects=[_survey_offer(ctx, service)])
         return _open_card(ctx, service)
     if match.hits:
@@ -129,7 +164,7 @@ def answer_question(ctx: Context, *, fallback: bool) -> Result | None:
 @flow.interceptor
 def question_at_the_menu(ctx: Context) -> Result | None:
     """At the main menu, a typed question ("biaya bantuan hukum?") is answered from the catalog."""
-    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.text, 99) or ctx.is_greeting or ctx.is_thanks:
+    if not ctx.conv.at_home or not ctx.text or numbered_choice(ctx.words, 99) or ctx.is_greeting or ctx.is_thanks:
         return None
     return answer_question(ctx, fallback=False)
 
@@ -150,7 +185,7 @@ def units_prompt(ctx: Context) -> list[Reply]:
 def choose_unit(ctx: Context) -> Result:
     """Stores the chosen unit; asks for the service."""
     units = _units_with_services(_catalog(ctx))
-    choice = numbered_choice(ctx.text, len(units), [u.name for u in units])
+    choice = numbered_choice(ctx.words, len(units), [u.name for u in units])
     if choice is None:
         return answer_question(ctx, fallback=True) if ctx.text and not ctx.text.isdigit() else Result(understood=False)
     unit = units[choice - 1]
@@ -187,7 +222,7 @@ def list_prompt(ctx: Context) -> list[Reply]:
 def choose_service(ctx: Context) -> Result:
     """Stores the chosen service (or turns the page); shows its card."""
     shown, count, has_prev, has_next = _page(ctx)
-    choice = numbered_choice(ctx.text, count + has_next + has_prev)
+    choice = numbered_choice(ctx.words, count + has_next + has_prev)
     if choice is None:
         return answer_question(ctx, fallback=True) if ctx.text and not ctx.text.isdigit() else Result(understood=False)
     if choice <= count:
@@ -200,11 +235,11 @@ def choose_service(ctx: Context) -> Result:
 # -- the card -----------------------------------------------------------------------------------
 def _detail(ctx: Context, service: Service, what: str) -> list[str]:
     """One part of the card, as text. `what` is a search intent or a card option."""
-    name = service.name
+    name = _label(_catalog(ctx), service)
     if what == "persyaratan":
         if not service.persyaratan:
             return [ctx.t("services.persyaratan_none")]
-        return [ctx.t("services.persyaratan_title", name=name) + "\n" + _bullets(service.persyaratan)]
+        return [ctx.t("services.persyaratan_title", name=name) + "\n" + _requirements(service.persyaratan)]
     if what == "prosedur":
         return [ctx.t("services.prosedur_title", name=name) + "\n" + _bullets(step.text for step in service.prosedur)]
     if what in ("waktu", "biaya"):
@@ -225,12 +260,9 @@ CARD_OPTIONS = {1: "persyaratan", 2: "prosedur", 3: "waktu", 4: "produk", 5: "pe
 @flow.prompt(Step.CARD)
 def card_prompt(ctx: Context) -> list[Reply]:
     service, catalog = _service(ctx), _catalog(ctx)
-    options = [ctx.t("services.card_options")]
-    if _visit_offered(ctx):
-        options.append(ctx.t("services.card_visit"))
-    options.append(ctx.t("services.card_back"))
     return say(ctx.t("services.card", name=service.name, unit=_unit_name(catalog, service.unit),
-                     waktu=service.waktu.text, biaya=service.biaya), "\n".join(options))
+                     waktu=service.waktu.text, biaya=service.biaya),
+               "\n".join([ctx.t("services.card_question"), *_card_choices(ctx)]))
 
 
 @flow.handler(Step.CARD)
@@ -245,14 +277,14 @@ def card(ctx: Context) -> Result:
         return Result(goto=Step.LIST)
     choice = numbered_choice(text, 7 if _visit_offered(ctx) else 6)
     if choice in CARD_OPTIONS:
-        return Result(say=[*say(*_detail(ctx, service, CARD_OPTIONS[choice])), *say(ctx.t("services.card_hint"))])
+        return Result(say=[*say(*_detail(ctx, service, CARD_OPTIONS[choice])), *_card_hint(ctx)])
     if choice == 6:
         if not service.persyaratan:
-            return Result(say=say(ctx.t("services.persyaratan_none"), ctx.t("services.card_hint")))
+            return Result(say=[*say(ctx.t("services.persyaratan_none")), *_card_hint(ctx)])
         _state(ctx).update(check=0, missing=[])
         return Result(goto=Step.CHECKLIST)
     if choice == 7:
-        return visit.begin_for_service(ctx, service.name)
+        return visit.begin_for_service(ctx, _label(_catalog(ctx), service))
     return answer_question(ctx, fallback=True) if text and not text.isdigit() else Result(understood=False)
 
 
@@ -261,8 +293,9 @@ def card(ctx: Context) -> Result:
 def checklist_prompt(ctx: Context) -> list[Reply]:
     service, state = _service(ctx), _state(ctx)
     index = state["check"]
-    return say(ctx.t("services.check_item", index=index + 1, total=len(service.persyaratan),
-                     item=service.persyaratan[index]))
+    requirement = service.persyaratan[index]
+    item = "\n".join([f"*{requirement.text}*", *_sub_items(requirement)])
+    return say(ctx.t("services.check_item", index=index + 1, total=len(service.persyaratan), item=item))
 
 
 def _contact(service: Service) -> str:
@@ -282,12 +315,13 @@ def checklist(ctx: Context) -> Result:
     state["check"] += 1
     if state["check"] < len(service.persyaratan):
         return Result(goto=Step.CHECKLIST)
+    name = _label(_catalog(ctx), service)
     if not state["missing"]:
-        summary = [ctx.t("services.check_complete", name=service.name)]
+        summary = [ctx.t("services.check_complete", name=name)]
     else:
-        missing = "\n".join(f"• {service.persyaratan[i]}" for i in state["missing"])
+        missing = _requirements([service.persyaratan[i] for i in state["missing"]], marker="•")
         unit = _unit_name(_catalog(ctx), service.unit)
-        summary = [ctx.t("services.check_missing", name=service.name) + "\n" + missing,
+        summary = [ctx.t("services.check_missing", name=name) + "\n" + missing,
                    ctx.t("services.check_ask", unit=unit, contact=_contact(service))]
     return Result(say=say(*summary), goto=Step.CARD, effects=[_survey_offer(ctx, service)])
 
@@ -296,7 +330,7 @@ def checklist(ctx: Context) -> Result:
 @flow.prompt(Step.PICK)
 def pick_prompt(ctx: Context) -> list[Reply]:
     catalog = _catalog(ctx)
-    names = [catalog.service(key).name for key in _state(ctx)["choices"]]
+    names = [_label(catalog, catalog.service(key)) for key in _state(ctx)["choices"]]
     return [numbered(ctx, ctx.t("services.pick_title"), names, after=("", ctx.t("services.pick_footer")))]
 
 
@@ -304,14 +338,14 @@ def pick_prompt(ctx: Context) -> list[Reply]:
 def pick(ctx: Context) -> Result:
     """Stores the chosen service; answers the question asked, or shows the card."""
     state = _state(ctx)
-    choice = numbered_choice(ctx.text, len(state["choices"]))
+    choice = numbered_choice(ctx.words, len(state["choices"]))
     if choice is None:
         return answer_question(ctx, fallback=True) if ctx.text and not ctx.text.isdigit() else Result(understood=False)
     service = _catalog(ctx).service(state["choices"][choice - 1])
     intent = state.get("intent")
     ctx.data["svc"] = {"service": service.id}
     if intent:
-        return Result(say=[*say(*_detail(ctx, service, intent)), *say(ctx.t("services.card_hint"))],
+        return Result(say=[*say(*_detail(ctx, service, intent)), *_card_hint(ctx)],
                       goto=Step.CARD, prompt=False, effects=[_survey_offer(ctx, service)])
     return Result(goto=Step.CARD)
 

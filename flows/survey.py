@@ -74,9 +74,9 @@ def element(ctx: Context) -> Result:
     if current is None:
         return Result(goto=Step.PROFILE)
     labels = [ctx.t(f"survey.element.{current}.a{i}") for i in range(1, ikm.MAX_SCORE + 1)]
-    value = numbered_choice(ctx.text, ikm.MAX_SCORE, labels)
+    value = numbered_choice(ctx.words, ikm.MAX_SCORE, labels)
     if value is None:
-        return Result(say=say(ctx.t("survey.correction")), goto=Step.ELEMENT)
+        return Result(say=say(ctx.t("survey.correction")), understood=False)
     ctx.data["answers"] = {**ctx.data.get("answers", {}), current: value}
     save = SaveSurveyAnswers(invitation=ctx.data["inv"], answers={current: value})
     return Result(goto=Step.ELEMENT if _next_element(ctx) else Step.PROFILE, effects=[save])
@@ -90,7 +90,7 @@ def ask_profile(ctx: Context) -> list[Reply]:
 @flow.handler(Step.PROFILE)
 def profile(ctx: Context) -> Result:
     """1: the four optional profile questions; 2: straight to the suggestion."""
-    choice = numbered_choice(ctx.text, 2)
+    choice = numbered_choice(ctx.words, 2)
     if choice is None:
         return Result(understood=False)
     return Result(goto=Step.GENDER if choice == 1 else Step.SUGGESTION)
@@ -113,8 +113,8 @@ def _profile_handler(step: Step):
     following = PROFILE_ORDER[PROFILE_ORDER.index(step) + 1] if step != PROFILE_ORDER[-1] else Step.SUGGESTION
 
     def handler(ctx: Context) -> Result:
-        choice = numbered_choice(ctx.text, len(codes) + 1)
-        if choice is None and ctx.text.strip().lower() not in SKIP_WORDS:
+        choice = numbered_choice(ctx.words, len(codes) + 1)
+        if choice is None and ctx.words.strip() not in SKIP_WORDS:
             return Result(understood=False)
         if choice is not None and choice <= len(codes):
             ctx.data.setdefault("profile", {})[name] = codes[choice - 1]
@@ -150,6 +150,6 @@ def suggestion(ctx: Context) -> Result:
 @flow.interceptor
 def start_from_word(ctx: Context) -> Result | None:
     """ "survei" from any step (e.g. answering the invitation message) opens the survey."""
-    if ctx.text.strip().lower().rstrip(".!") in START_WORDS:
+    if ctx.words.strip().rstrip(".!") in START_WORDS:
         return start(ctx)
     return None

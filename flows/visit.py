@@ -9,6 +9,7 @@ cancel a visit, and accept or refuse a time the host proposed. Steps: see flows/
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 
@@ -33,7 +34,7 @@ from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN
 from bot.visits.notices import when_text
 from bot.visits.service import Draft
 from bot.visits.settings import to_utc
-from flows.base import Context, Flow, MenuEntry, Reply, Result, numbered, numbered_choice, say
+from flows.base import Context, Flow, MenuEntry, Reply, Result, label_choice, numbered, numbered_choice, say
 from flows.menu import Step as MenuStep
 
 CONSENT_VERSION = "visit-2026-12"  # the notice names the rights commands (data saya, hapus, tarik)
@@ -78,7 +79,39 @@ def begin_for_service(ctx: Context, service_name: str) -> Result:
     return Result(goto=Step.CONSENT)
 
 
+def begin_with(ctx: Context, host: Employee | None, moment: datetime | None) -> Result:
+    """From a sentence that already says whom and when ("sy mau ketemu pak kasi pidum bsk jam 10"): a new
+    registration with those filled in, not asked again, and shown at the confirmation to be checked."""
+    ctx.data.clear()
+    noted = []
+    if host is not None:
+        ctx.data["host"], ctx.data["unit"] = _employee_dict(host), host.unit
+        noted.append(ctx.t("visit.prefilled_host", host=_host_label(ctx, ctx.data["host"], None)))
+    if moment is not None:
+        ctx.data["when"] = to_utc(moment).isoformat()
+        noted.append(ctx.t("visit.prefilled_when", when=_when_text(ctx, moment)))
+    lead = say(ctx.t("visit.prefilled", items="\n".join(noted))) if noted else []
+    return Result(say=lead, goto=Step.CONSENT)
+
+
+def change_mine(ctx: Context) -> Result:
+    """ "mau ganti jam kunjungan sy": the citizen's visits ahead, to change or cancel one."""
+    ctx.data.clear()
+    return Result(goto=Step.MINE)
+
+
 # -- helpers ---------------------------------------------------------------------------------------
+def _after_purpose(ctx: Context) -> Step:
+    """The host and the time may already be known (from the citizen's first sentence): not asked again."""
+    if ctx.data.get("host") or ctx.data.get("unit"):
+        return _after_host(ctx)
+    return Step.HOST
+
+
+def _after_host(ctx: Context) -> Step:
+    return Step.CONFIRM if ctx.data.get("when") else Step.WHEN
+
+
 def _when_text(ctx: Context, moment: datetime) -> str:
     return when_text(ctx.t, ctx.office, moment)
 
@@ -109,7 +142,7 @@ def _home(*replies: Reply) -> Result:
 def _check_when(ctx: Context) -> datetime | Result:
     """The citizen's date and time, or a Result with the polite correction."""
     try:
-        moment = parsing.parse_when(ctx.text, ctx.now, ctx.office)
+        moment = parsing.parse_when(ctx.words, ctx.now, ctx.office)
         parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD)
     except parsing.Invalid as exc:
         return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values), ctx.t("visit.when_examples")))
@@ -125,7 +158,7 @@ def ask_start(ctx: Context) -> list[Reply]:
 @flow.handler(Step.START)
 def start(ctx: Context) -> Result:
     """Stores nothing; 1 starts a registration (consent first), 2 lists the citizen's visits."""
-    choice = numbered_choice(ctx.text, 2)
+    choice = numbered_choice(ctx.words, 2)
     if choice == 1:
         return Result(goto=Step.CONSENT)
     if choice == 2:
@@ -143,7 +176,7 @@ def ask_consent(ctx: Context) -> list[Reply]:
 @flow.handler(Step.CONSENT)
 def consent(ctx: Context) -> Result:
     """Records the answer with the notice's version; yes asks the name, no ends with the desk's alternatives."""
-    answer = parsing.yes_no(ctx.text)
+    answer = parsing.yes_no(ctx.words)
     if answer is None:
         return Result(understood=False)
     record = RecordConsent(accepted=answer, version=CONSENT_VERSION, lang=ctx.lang)
@@ -178,10 +211,13 @@ def ask_id_type(ctx: Context) -> list[Reply]:
 def id_type(ctx: Context) -> Result:
     """Stores the document type (a number, or its name: "KTP"); asks its number next."""
     types = ctx.staff.id_types
-    choice = numbered_choice(ctx.text, len(types))
-    word = ctx.text.strip().lower()
+    choice = numbered_choice(ctx.words, len(types), [ctx.t(f"visit.id_types.{kind}") for kind in types])
+    word = ctx.words.strip().rstrip(".")
     if choice is None and word in types:
         choice = types.index(word) + 1
+    named = {w for w in re.findall(r"[a-z]+", ctx.words) if w in types}  # "pake kk", "kartu bpjs"
+    if choice is None and len(named) == 1:
+        choice = types.index(named.pop()) + 1
     if choice is None:
         return Result(understood=False)
     ctx.data["id_type"] = types[choice - 1]
@@ -239,12 +275,14 @@ def photo(ctx: Context) -> Result:
     if media is None:
         return Result(say=say(ctx.t("visit.errors.photo_missing")))
     url, content_type = media
+    if content_type in settings.STICKER_TYPES:
+        return Result(say=say(ctx.t("visit.errors.photo_sticker")))
     if content_type not in settings.PHOTO_TYPES:
         return Result(say=say(ctx.t("visit.errors.photo_type")))
     ctx.data["photo"] = True
     # Coming from a service's card, the purpose is that service: no need to ask it.
-    return Result(say=say(ctx.t("visit.photo_saved")), goto=Step.HOST if ctx.data.get("purpose") else Step.PURPOSE,
-                  effects=[AttachPhoto(url, content_type)])
+    after = _after_purpose(ctx) if ctx.data.get("purpose") else Step.PURPOSE
+    return Result(say=say(ctx.t("visit.photo_saved")), goto=after, effects=[AttachPhoto(url, content_type)])
 
 
 # -- PURPOSE ---------------------------------------------------------------------------------------
@@ -260,7 +298,7 @@ def purpose(ctx: Context) -> Result:
     if not PURPOSE_MIN <= len(text) <= PURPOSE_MAX:
         return Result(say=say(ctx.t("visit.errors.purpose_length", min=PURPOSE_MIN, max=PURPOSE_MAX)))
     ctx.data["purpose"] = text
-    return Result(goto=Step.HOST)
+    return Result(goto=_after_purpose(ctx))
 
 
 # -- HOST, HOST_PICK, HOST_UNIT --------------------------------------------------------------------
@@ -269,6 +307,10 @@ def ask_host(ctx: Context) -> list[Reply]:
     return say(ctx.t("visit.ask_host"))
 
 
+CONFIRM_OPTIONS = ("send", "change_time", "restart")
+SEND_WORDS = ("kirim", "daftarkan", "daftar", "send", "submit", "register")
+CHANGE_TIME_WORDS = ("ubah waktu", "ganti waktu", "ganti jam", "ubah jam", "ubah jadwal", "ganti jadwal",
+                     "change the time")
 DONT_KNOW = ("tidak tahu", "tdk tahu", "gak tahu", "ga tahu", "nggak tahu", "belum tahu", "tidak tau", "gatau",
              "don't know", "dont know", "not sure", "unit", "bagian")
 
@@ -277,15 +319,15 @@ DONT_KNOW = ("tidak tahu", "tdk tahu", "gak tahu", "ga tahu", "nggak tahu", "bel
 def host(ctx: Context) -> Result:
     """Matches the name or title against the office's employees: one → stored, asks when; several →
     asks which; none (or "tidak tahu") → asks the unit."""
-    text = ctx.text.strip().lower()
+    text = ctx.words.strip()
     if any(text.startswith(words) for words in DONT_KNOW):
         return Result(goto=Step.HOST_UNIT)
-    found = match(ctx.staff, ctx.text)
+    found = match(ctx.staff, ctx.words)
     if len(found) == 1:
         employee = found[0][0]
         ctx.data["host"], ctx.data["unit"] = _employee_dict(employee), employee.unit
         return Result(say=say(ctx.t("visit.host_found", host=_host_label(ctx, ctx.data["host"], None))),
-                      goto=Step.WHEN)
+                      goto=_after_host(ctx))
     if found:
         ctx.data["candidates"] = [e.key for e, _ in found]
         return Result(goto=Step.HOST_PICK)
@@ -308,7 +350,7 @@ def ask_host_pick(ctx: Context) -> list[Reply]:
 def host_pick(ctx: Context) -> Result:
     """Stores the chosen employee; the last option goes to the unit list."""
     keys = ctx.data.get("candidates", [])
-    choice = numbered_choice(ctx.text, len(keys) + 1)
+    choice = numbered_choice(ctx.words, len(keys) + 1)
     if choice is None:
         return Result(understood=False)
     if choice == len(keys) + 1:
@@ -317,7 +359,7 @@ def host_pick(ctx: Context) -> Result:
     if employee is None:  # the employees file changed meanwhile
         return Result(goto=Step.HOST)
     ctx.data["host"], ctx.data["unit"] = _employee_dict(employee), employee.unit
-    return Result(goto=Step.WHEN)
+    return Result(goto=_after_host(ctx))
 
 
 @flow.prompt(Step.HOST_UNIT)
@@ -328,14 +370,14 @@ def ask_host_unit(ctx: Context) -> list[Reply]:
 @flow.handler(Step.HOST_UNIT)
 def host_unit(ctx: Context) -> Result:
     """Stores the unit; its head (the first employee of that unit in the file) receives the notice."""
-    choice = numbered_choice(ctx.text, len(ctx.office.units), [u.name for u in ctx.office.units])
+    choice = numbered_choice(ctx.words, len(ctx.office.units), [u.name for u in ctx.office.units])
     if choice is None:
         return Result(understood=False)
     unit = ctx.office.units[choice - 1]
     head = next((e for e in ctx.staff.employees if e.unit == unit.slug), None)
     ctx.data["unit"] = unit.slug
     ctx.data["host"] = _employee_dict(head) if head else None
-    return Result(goto=Step.WHEN)
+    return Result(goto=_after_host(ctx))
 
 
 # -- WHEN ------------------------------------------------------------------------------------------
@@ -360,7 +402,9 @@ def ask_confirm(ctx: Context) -> list[Reply]:
     d = ctx.data
     return say(ctx.t("visit.confirm", name=d["name"], document=ctx.t(f"visit.id_types.{d['id_type']}"),
                      masked=d["id_masked"], purpose=d["purpose"], host=_host_label(ctx, d.get("host"), d.get("unit")),
-                     when=_when_text(ctx, _when(d["when"]))))
+                     when=_when_text(ctx, _when(d["when"])),
+                     options="\n".join(f"{i}. {ctx.t(f'visit.confirm_options.{key}')}"
+                                        for i, key in enumerate(CONFIRM_OPTIONS, 1))))
 
 
 def _draft(ctx: Context, code: str) -> Draft:
@@ -389,7 +433,11 @@ def _submit(ctx: Context) -> Result:
 @flow.handler(Step.CONFIRM)
 def confirm(ctx: Context) -> Result:
     """1 registers the visit (code, QR, rules, host notified); 2 changes the time; 3 starts again."""
-    choice = numbered_choice(ctx.text, 3)
+    choice = numbered_choice(ctx.words, 3, [ctx.t(f"visit.confirm_options.{key}") for key in CONFIRM_OPTIONS])
+    if choice is None and label_choice(ctx.words, CHANGE_TIME_WORDS):
+        choice = 2
+    if choice is None and (parsing.yes_no(ctx.words) or ctx.words.split(",")[0].strip() in SEND_WORDS):
+        choice = 1
     if choice == 1:
         return _submit(ctx)
     if choice == 2:
@@ -423,7 +471,7 @@ def ask_mine(ctx: Context) -> list[Reply]:
 def mine(ctx: Context) -> Result:
     """Stores the chosen visit; shows what can be done with it."""
     ids = ctx.data.get("mine", [])
-    choice = numbered_choice(ctx.text, len(ids))
+    choice = numbered_choice(ctx.words, len(ids))
     if choice is None:
         if not ids:
             return Result(goto=MenuStep.MAIN)
@@ -462,7 +510,7 @@ def visit_action(ctx: Context) -> Result:
     if visit is None or visit.status not in model.OPEN:
         return _home(*say(ctx.t("visit.mine_gone")))
     actions = _actions(visit)
-    choice = numbered_choice(ctx.text, len(actions), [ctx.t(f"visit.actions.{a}") for a in actions])
+    choice = numbered_choice(ctx.words, len(actions), [ctx.t(f"visit.actions.{a}") for a in actions])
     if choice is None:
         return Result(understood=False)
     action = actions[choice - 1]
@@ -501,7 +549,7 @@ def ask_cancel(ctx: Context) -> list[Reply]:
 @flow.handler(Step.CANCEL_CONFIRM)
 def cancel_confirm(ctx: Context) -> Result:
     """Yes cancels the visit (reminders cancelled, host told); no keeps it."""
-    answer = parsing.yes_no(ctx.text)
+    answer = parsing.yes_no(ctx.words)
     if answer is None:
         return Result(understood=False)
     visit = _chosen(ctx)
@@ -529,7 +577,7 @@ def proposal_reply(ctx: Context) -> Result | None:
     later it is a menu choice again."""
     if ctx.conv.step in REGISTRATION_STEPS or ctx.conv.step.startswith("host:"):
         return None
-    answer = parsing.yes_no(ctx.text)
+    answer = parsing.yes_no(ctx.words)
     if answer is None or len(ctx.text.split()) > 3:
         return None
     proposed = queries.proposed_for_citizen(ctx.session, ctx.office.slug, ctx.conv.phone)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.catalog import Catalog, CatalogError, Requirement, load_catalog
 from bot.catalog.importer import main, render_all
 from bot.catalog.text import split_items, stream
 
@@ -102,7 +102,7 @@ def test_setda_bantuan_hukum(catalogs):
     assert service.unit == "hukum"
     assert service.sk_number == "188.4/2493/2021"
     assert (service.waktu.text, service.waktu.value, service.waktu.unit) == ("5 hari kerja", 5, "hari kerja")
-    assert "Kronologis" in service.persyaratan[0]
+    assert "Kronologis" in service.persyaratan[0].text
     assert service.biaya == "Permohonan Gratis/Tidak dipungut biaya"
     assert service.pengaduan.email == ("bagianhukum2017@gmail.com",)
     assert service.pengaduan.phone == ("(0366) 21045",)
@@ -112,7 +112,7 @@ def test_setda_bantuan_hukum(catalogs):
 def test_setda_helpdesk_lpse(catalogs):
     service = catalogs["setda-klungkung"].service("helpdesk-lpse")
     assert service.unit == "pbj"
-    assert service.persyaratan == ("Laporan/pernyataan permasalahan aplikasi SPSE",)
+    assert service.persyaratan == (Requirement("Laporan/pernyataan permasalahan aplikasi SPSE"),)
     assert service.waktu.text.startswith("2 (dua) hari")
     assert service.waktu.detail == ("7 (tujuh) hari (untuk penyelesaian ditindaklanjuti ke helpdesk LKPP)",)
     assert service.waktu.value is None  # two durations for two cases
@@ -133,19 +133,19 @@ def test_kejari_klungkung_ptsp(catalogs):
     assert service.waktu.detail == ()  # the procedure the page repeats under "Waktu" is left out
     assert service.biaya == "Tidak dipungut biaya"
     assert len(service.prosedur) == 10
-    assert service.persyaratan[0] == "Masyarakat umum Membawa kartu identitas (KTP/SIM/NPWP/BPJS)."
+    assert service.persyaratan[0] == Requirement("Masyarakat umum Membawa kartu identitas (KTP/SIM/NPWP/BPJS).")
     assert service.pengaduan.email == ("kejari.klungkung@kejaksaan.go.id",)
     assert service.pengaduan.phone == ("081339151776",)
 
 
 def test_kejari_alor_table_procedure(catalogs):
     service = catalogs["kejari-alor"].service("penerimaan-tamu")
-    assert service.persyaratan == ("Membawa Identitas Diri (KTP/KK/SIM)",)
+    assert service.persyaratan == (Requirement("Membawa Identitas Diri (KTP/KK/SIM)"),)
     assert [s.waktu.value for s in service.prosedur] == [2, 2, 5, 5, 5, 5, 5]
     assert service.prosedur[0].text == "Security Menerima tamu yang datang ke kejaksaan"
     assert service.prosedur[4].kelengkapan == ("Penampilan Rapih", "Aplikasi Buku Tamu Kejaksaan RI")
-    assert service.prosedur[6].text == "Petugas PTSP memalukan Check out di aplikasi Buku tamu Kejaksaan RI"
-    assert "source typo kept as written: 'memalukan' (likely 'melakukan')" in service.notes
+    assert service.prosedur[6].text == "Petugas PTSP melakukan Check out di aplikasi Buku tamu Kejaksaan RI"
+    assert "source typo corrected: 'memalukan' → 'melakukan'" in service.notes
     assert (service.waktu.text, service.waktu.value) == ("30 Menit", 30)
     assert service.pengaduan.phone == ("081138201010",)
 
@@ -174,9 +174,10 @@ def test_split_items_from_the_seeds(catalogs):
     setda = catalogs["setda-klungkung"]
     assert len(setda.service("bantuan-hukum").prosedur) == 4  # "…Klungkung.2. Pemohon…" in the source
     persyaratan = setda.service("harmonisasi-rancangan-produk-hukum-daerah").persyaratan
-    assert persyaratan[:3] == ("Surat Pengantar,", "Resume Rancangan Keputusan Bupati yang berisi :",
-                               "a. Alasan pembentukan keputusan bupati;")
-    assert persyaratan[-1] == "Foto Copy DPA/RKA OPD."
+    assert [r.text for r in persyaratan[:3]] == ["Surat Pengantar,", "Resume Rancangan Keputusan Bupati yang berisi :",
+                                                 "Rancangan Keputusan Bupati,"]
+    assert persyaratan[1].items[0] == "Alasan pembentukan keputusan bupati;"
+    assert persyaratan[-1] == Requirement("Foto Copy DPA/RKA OPD.")
     # "(0366) 293592. Pengaduan…": the item number glued to the phone number is split off.
     assert setda.service("informasi-publik-pbj").pengaduan.phone == ("(0366) 29359",)
     jaminan = setda.service("kerjasama-daerah").jaminan_keamanan
@@ -191,12 +192,12 @@ def test_no_markup_debris_anywhere(fresh):
             assert value == " ".join(value.split()), (name, value)
 
 
-def test_source_typos_are_kept_and_noted(catalogs):
+def test_source_typos_are_corrected_and_noted(catalogs):
     service = catalogs["setda-klungkung"].service("informasi-administrasi-kewilayahan")
-    assert service.sarana_prasarana[-1] == "Register Dokumen Administrasi Kewilavahan."
-    assert "source typo kept as written: 'Kewilavahan' (likely 'Kewilayahan')" in service.notes
+    assert service.sarana_prasarana[-1] == "Register Dokumen Administrasi Kewilayahan."
+    assert "source typo corrected: 'Kewilavahan' → 'Kewilayahan'" in service.notes
     kapuas = catalogs["kejari-kapuas"].service("penerimaan-tamu")
-    assert "bukutamu.kejakaan.go.id" in kapuas.prosedur[2].text
+    assert "bukutamu.kejaksaan.go.id" in kapuas.prosedur[2].text
 
 
 def test_unit_slugs_exist_in_the_office_config(catalogs):

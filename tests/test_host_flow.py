@@ -152,6 +152,14 @@ def test_host_proposes_after_option_3_and_the_citizen_refuses_from_my_visits(wha
     assert "tidak dapat hadir" in outbox_to(runtime, KASI_INTEL, "host_proposal_answer")[-1].body
 
 
+@pytest.mark.parametrize("reply", ["siap", "ok", "Siaaap 👍", "oke pak", "👍"])
+def test_host_accepts_in_the_words_hosts_use(whatsapp, runtime, standin, reply):
+    register(whatsapp, runtime, standin)
+    assert "Terima kasih" in whatsapp.send(reply, from_=KASI_INTEL).text
+    [visit] = visits(runtime)
+    assert (visit.status, visit.host_answer) == ("accepted", "accept")
+
+
 def test_kasi_intel_hands_the_guest_to_the_kajari_who_accepts(whatsapp, runtime, standin):
     """Seed 003: the Kasi Intel decides whether the Kajari receives the guest."""
     register(whatsapp, runtime, standin)

@@ -20,7 +20,8 @@ MENU = ["Layanan & persyaratan", "Daftar kunjungan / janji temu", "Pengaduan lay
     ("4", 4), ("4.", 4), ("cek status", 4), ("Cek status pengaduan!", 4), ("informasi kantor", 6),
     ("infromasi kantor (alamat, jam layanan, kontak)", 6), ("daftar kunjungan", 2), ("1. Layanan & persyaratan", 1),
     ("pengaduan", 3),  # "Pengaduan layanan" begins with it; "Cek status pengaduan" only contains it
-    ("7", None), ("", None), ("🙏", None), ("status", None),
+    ("7", None), ("", None), ("🙏", None), ("status", 4),  # the one option with that word
+    ("pengaduan layanan", 3), ("layanan", 1),  # the option that begins with it
 ])
 def test_label_choice_table(text, choice):
     assert numbered_choice(text, len(MENU), MENU) == choice

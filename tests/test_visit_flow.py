@@ -188,7 +188,7 @@ def test_dont_know_goes_to_the_unit_list(whatsapp, runtime, standin):
     whatsapp.send(menu_number(runtime))
     for sent in ("1", "Ketut Arsana", "2", "123456789012"):  # SIM: 12 digits
         whatsapp.send(sent)
-    whatsapp.send("", media=((standin.add_media(b"x", "image/webp"), "image/webp"),))
+    whatsapp.send("", media=((standin.add_media(b"x", "image/jpeg"), "image/jpeg"),))
     whatsapp.send("Mengambil barang bukti")
     answer = whatsapp.send("tidak tahu")
     assert "bagian/seksi" in answer.text
@@ -205,7 +205,7 @@ def test_a_document_is_not_a_photo(whatsapp, runtime, standin):
     for sent in ("1", "Ketut Arsana", "1", NIK):
         whatsapp.send(sent)
     answer = whatsapp.send("", media=((standin.add_media(b"%PDF", "application/pdf"), "application/pdf"),))
-    assert "JPG, PNG, atau WEBP" in answer.text
+    assert "JPG atau PNG" in answer.text
     with runtime.db.session() as session:
         assert session.scalars(select(VisitPhoto)).all() == []
 

@@ -41,6 +41,15 @@ class Waktu:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """One requirement, with the sub-items the source lists under it ("Surat permohonan yang memuat:"
+    then "a. Agenda kegiatan", "b. Contact person"): one thing to bring, not several."""
+
+    text: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Step:
     """One procedure step; the per-step fields are given only where the source has them."""
 
@@ -76,7 +85,7 @@ class Service:
     name: str
     unit: str
     sk_number: str
-    persyaratan: tuple[str, ...]
+    persyaratan: tuple[Requirement, ...]
     prosedur: tuple[Step, ...]
     waktu: Waktu
     biaya: str
@@ -169,6 +178,18 @@ class _Reader:
         return Waktu(self.text(raw["text"], f"{where}.text"), amount, unit,
                      self.texts(raw.get("detail", []), f"{where}.detail"))
 
+    def requirement(self, value, where: str) -> Requirement:
+        if isinstance(value, str):
+            return Requirement(self.text(value, where))
+        raw = self.mapping(value, where, ("text", "items"))
+        return Requirement(self.text(raw["text"], f"{where}.text"),
+                           self.texts(raw["items"], f"{where}.items", allow_empty=False))
+
+    def requirements(self, value, where: str) -> tuple[Requirement, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(where, f"expected a non-empty list of requirements, got {value!r}")
+        return tuple(self.requirement(item, f"{where}[{i}]") for i, item in enumerate(value))
+
     def step(self, value, where: str) -> Step:
         if isinstance(value, str):
             return Step(self.text(value, where))
@@ -204,7 +225,7 @@ def _service(r: _Reader, raw, where: str, units: set[str]) -> Service:
     return Service(
         id=r.slug(raw["id"], f"{where}.id"), name=r.text(raw["name"], f"{where}.name"), unit=raw["unit"],
         sk_number=r.text(raw["sk_number"], f"{where}.sk_number"),
-        persyaratan=r.texts(raw["persyaratan"], f"{where}.persyaratan", allow_empty=False),
+        persyaratan=r.requirements(raw["persyaratan"], f"{where}.persyaratan"),
         prosedur=tuple(r.step(step, f"{where}.prosedur[{i}]") for i, step in enumerate(prosedur)),
         waktu=r.waktu(raw["waktu"], f"{where}.waktu"), biaya=r.text(raw["biaya"], f"{where}.biaya"),
         produk=r.texts(raw["produk"], f"{where}.produk", allow_empty=False),

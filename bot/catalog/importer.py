@@ -19,6 +19,7 @@ import yaml
 
 from bot.catalog import curation, kejaksaan, setda
 from bot.catalog.fields import slugify
+from bot.catalog.text import clean, is_table_rule
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
@@ -63,6 +64,13 @@ def seed_file(seeds: Path, prefix: str) -> Path:
     return found[0]
 
 
+def seed_text(path: Path) -> str:
+    """A seed as one line of readable text (markup, table rules and line breaks aside): what a
+    curated correction's source text must be found in."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return " ".join(" ".join(clean(line) for line in lines if not is_table_rule(line)).split())
+
+
 def _assign_ids(office: str, services: list[dict]) -> None:
     """Ids from names; a name shared by several Bagian gets the unit slug appended."""
     used = set()
@@ -89,10 +97,43 @@ def _strings(value) -> list[str]:
     return []
 
 
+def _whole(text: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
+
+
 def _typo_notes(service: dict) -> list[str]:
     text = "\n".join(s for key, v in service.items() if key != "notes" for s in _strings(v))
-    return [f"source typo kept as written: {typo!r} (likely {meant!r})" for typo, meant in curation.TYPOS
-            if re.search(rf"(?<!\w){re.escape(typo)}(?!\w)", text)]
+    return [f"source typo kept as written: {typo!r} (likely {meant!r})" for typo, meant in curation.UNCLEAR
+            if _whole(typo).search(text)]
+
+
+_NOT_TEXT = ("id", "unit", "source", "notes")
+
+
+def _replaced(value, pattern: re.Pattern, corrected: str):
+    if isinstance(value, str):
+        return pattern.sub(lambda _: corrected, value)
+    if isinstance(value, list):
+        return [_replaced(v, pattern, corrected) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v, pattern, corrected) for k, v in value.items()}
+    return value
+
+
+def _correct(service: dict, used: set[curation.Correction]) -> list[str]:
+    """Applies the curated corrections of the service's seed; returns a note for each one applied."""
+    notes = []
+    for fix in curation.CORRECTIONS:
+        if fix.seed != service["source"]:
+            continue
+        pattern = _whole(fix.source)
+        if not any(pattern.search(s) for key, v in service.items() if key not in _NOT_TEXT for s in _strings(v)):
+            continue
+        used.add(fix)
+        for key in [k for k in service if k not in _NOT_TEXT]:
+            service[key] = _replaced(service[key], pattern, fix.corrected)
+        notes.append(f"source typo corrected: {fix.source!r} → {fix.corrected!r}")
+    return notes
 
 
 def _finish(office: str, services: list[dict]) -> list[dict]:
@@ -104,12 +145,18 @@ def _finish(office: str, services: list[dict]) -> list[dict]:
     stale = set(curated) - {(office, i) for i in ids}
     if stale:
         raise ValueError(f"curation.SERVICE_NOTES entries match no service: {sorted(stale)}")
+    sources = {s["source"] for s in services}
+    used: set[curation.Correction] = set()
     out = []
     for service in services:
-        notes = service.pop("notes") + curated.get((office, service["id"]), []) + _typo_notes(service)
+        notes = service.pop("notes") + curated.get((office, service["id"]), [])
+        notes += _correct(service, used) + _typo_notes(service)
         if notes:
             service["notes"] = notes
         out.append({key: service[key] for key in SERVICE_KEYS if key in service})
+    unused = [fix for fix in curation.CORRECTIONS if fix.seed in sources and fix not in used]
+    if unused:
+        raise ValueError(f"curation.CORRECTIONS entries match nothing in {office}: {unused}")
     return out
 
 
@@ -156,7 +203,11 @@ def render(catalog: dict) -> str:
 
 def render_all(seeds: Path) -> dict[str, str]:
     """File name -> YAML text, for every office."""
-    return {f"{spec.slug}.yaml": render(build_catalog(spec, seeds)) for spec in OFFICES}
+    catalogs = [build_catalog(spec, seeds) for spec in OFFICES]
+    sources = {name for catalog in catalogs for name in catalog["sources"]}
+    if stray := sorted({fix.seed for fix in curation.CORRECTIONS} - sources):
+        raise ValueError(f"curation.CORRECTIONS name seeds no office reads: {stray}")
+    return {f"{catalog['office']}.yaml": render(catalog) for catalog in catalogs}
 
 
 def main(argv: list[str] | None = None) -> int:

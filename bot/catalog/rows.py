@@ -52,4 +52,6 @@ def field_value(name: str, lines: list[str], notes: list[str], line_break: str =
         return " ".join(items)
     if name == "pengaduan":
         return parse_pengaduan(items)
+    if name == "persyaratan":  # sub-items stay under their requirement: one thing for a citizen to bring
+        return [{"text": text, "items": sub} if sub else text for text, sub in result.tree]
     return items if name in _ALWAYS_LIST else text_or_list(items)

@@ -73,8 +73,12 @@ class _Marker:
 
 @dataclass
 class Items:
+    """`items` flat, nested ones keeping their marker ("a. …"); `tree` the same items as (text, sub-items),
+    sub-items without their marker."""
+
     items: list[str]
     notes: list[str] = field(default_factory=list)
+    tree: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 _SEQUENCED = ("num", "alpha", "roman", "dotless")  # the others (bullets, dashes) have no order
@@ -224,7 +228,8 @@ def _numbering_note(markers: list[_Marker]) -> str | None:
 
 def split_items(s: str, *, glued_mode: bool = False) -> Items:
     """Items of a stream, in order. Top-level markers are dropped; nested items keep theirs
-    ("a. …", "• …") so the hierarchy stays readable in a flat list."""
+    ("a. …", "• …") in the flat `items`, and sit under their parent in `tree`. A list that follows
+    lead text ending in a colon ("Surat permohonan yang memuat : a. … b. …") nests under that text."""
     if not s:
         return Items([])
     dotless = bool(re.match(r"[a-z] [A-Z]", s))
@@ -233,16 +238,24 @@ def split_items(s: str, *, glued_mode: bool = False) -> Items:
     items: list[str] = []
     marks = walk.accepted
     first = marks[0][0].start if marks else len(s)
-    items.extend(_pieces(s[:first], split_last=False))
+    lead = _pieces(s[:first], split_last=False)
+    items.extend(lead)
+    tree: list[tuple[str, list[str]]] = [(piece, []) for piece in lead]
+    parent = tree[-1] if marks and tree and tree[-1][0].endswith(":") else None
     for n, (marker, level, _gap) in enumerate(marks):
         nxt = marks[n + 1] if n + 1 < len(marks) else None
         segment = s[marker.end:nxt[0].start if nxt else len(s)]
         pieces = _pieces(segment, split_last=bool(nxt and nxt[2]))
-        if level == "nested" and pieces:
-            pieces[0] = f"{marker.label} {pieces[0]}"
-        items.extend(pieces)
+        labelled = [f"{marker.label} {pieces[0]}", *pieces[1:]] if level == "nested" and pieces else pieces
+        items.extend(labelled)
+        if parent is not None:
+            parent[1].extend(labelled if level == "nested" else pieces)
+        elif level == "nested" and tree:
+            tree[-1][1].extend(pieces)
+        else:
+            tree.extend((piece, []) for piece in labelled)
     note = _numbering_note([m for m, level, _ in marks if level == "top"])
-    return Items(items, [note] if note else [])
+    return Items(items, [note] if note else [], tree)
 
 
 def glued_mode(raw: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,6 +63,25 @@ def overdue(complaint: Complaint, office: Office, now: datetime, targets: Target
     if complaint.status in model.OPEN_STATUSES and now >= due.answer_due:
         flags.append(ANSWER)
     return tuple(flags)
+
+
+def next_due(complaint: Complaint, office: Office, targets: Targets) -> datetime | None:
+    """The clock an open complaint runs to next: its disposition while received or verified, then its
+    answer; None once it is answered or closed."""
+    if complaint.status not in model.OPEN_STATUSES:
+        return None
+    due = deadlines(complaint, office, targets)
+    return due.dispose_due if complaint.status in (model.RECEIVED, model.VERIFIED) else due.answer_due
+
+
+def due_today(complaint: Complaint, office: Office, now: datetime, targets: Targets) -> bool:
+    """Not overdue yet, but its next clock runs out before the office's local day ends (a deadline is the
+    midnight that ends its last working day: `Calendar.deadline`)."""
+    due = next_due(complaint, office, targets)
+    if due is None or overdue(complaint, office, now, targets):
+        return False
+    tomorrow = datetime.combine(office.local(now).date() + timedelta(days=1), time(0), tzinfo=office.zone)
+    return now < due <= tomorrow
 
 
 def overdue_complaints(session: Session, offices: OfficeDirectory, now: datetime, targets: Targets,

@@ -33,7 +33,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     CLOSED: (),
 }
 
-TICKET_PATTERN = re.compile(r"\b([A-Za-z]{2,8})-(\d{4})-(\d{4,9})\b")
+TICKET_PATTERN = re.compile(r"\b([A-Za-z]{2,8})[-\s.]{1,3}(\d{4})[-\s.]{1,3}(\d{4,9})\b")  # "klk 2026 000123" too
 
 
 class InvalidTransition(LoketError):
@@ -49,7 +49,7 @@ def categories_for(office: Office) -> tuple[str, ...]:
 def parse_ticket(text: str) -> str | None:
     """The first ticket number in `text`, upper-cased (e.g. "klk-2026-000123" → "KLK-2026-000123")."""
     match = TICKET_PATTERN.search(text or "")
-    return match.group(0).upper() if match else None
+    return "-".join(match.groups()).upper() if match else None
 
 
 def ticket_number(code: str, year: int, seq: int) -> str:

@@ -53,6 +53,8 @@ class InboundMessage(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     media: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # A shared location pin: {"latitude", "longitude", "address", "label"} (None for other messages).
+    location: Mapped[dict[str, object] | None] = mapped_column(JSON)
     profile_name: Mapped[str | None] = mapped_column(String(200))
     wa_id: Mapped[str | None] = mapped_column(String(32))
     # A tap on a button of one of our messages: its id (ButtonPayload) and the tapped message's SID

@@ -29,7 +29,8 @@ class Invalid(ValueError):
 
 
 # -- names ---------------------------------------------------------------------------------------
-_NAME = re.compile(r"^[^\W\d_]+\.?(?:(?:[ .'\-]|\. )[^\W\d_]+\.?)*$")
+# Words with spaces, dots, apostrophes and hyphens; a comma before a degree ("Dewa Gede Ngurah, S.H.").
+_NAME = re.compile(r"^[^\W\d_]+\.?(?:(?:[ .'\-]|\. |, )[^\W\d_]+\.?)*$")
 
 
 def full_name(text: str) -> str:
@@ -146,6 +147,19 @@ def _split_time(text: str) -> tuple[str, time | None]:
     return (text[:found.start()] + " " + text[found.end():]).strip(), time(h, m)
 
 
+def day_named(text: str, today: date) -> date | None:
+    """The one day a question names ("sabtu buka?", "besok buka gak", "hari ini"), today included when
+    its weekday is named; None when it names none. For questions, not bookings (no dates parsed)."""
+    lowered = text.lower()
+    for word, days in _RELATIVE.items():
+        if re.search(rf"\b{word}\b", lowered):
+            return today + timedelta(days=days)
+    for word in re.findall(r"[a-z']+", lowered):
+        if word in _WEEKDAY_NAMES and not (word == "minggu" and re.search(r"\bminggu (depan|ini|lalu)\b", lowered)):
+            return today + timedelta(days=(_WEEKDAY_NAMES[word] - today.weekday()) % 7)
+    return None
+
+
 def _date_part(text: str, today: date) -> date | None:
     lowered = _FILLER.sub(" ", text.lower().replace(",", " "))
     lowered = re.sub(r"\b(minggu|pekan)\s+depan\b|\bdepan\b|\bnext\b|\bthis\b|\bini\b(?<!hari ini)", " ", lowered)
@@ -220,6 +234,9 @@ YES = ("ya", "iya", "y", "yes", "setuju", "bersedia", "boleh", "ok", "oke", "oka
 NO = ("tidak", "tdk", "no", "gak", "ga", "nggak", "enggak", "engga", "tak", "jangan", "tolak", "menolak")
 
 
+_PRONOUN = re.compile(r"^\s*(saya|aku|kami|beta|tiang|ulun)\b[\s,]*")
+
+
 def _first_word(text: str) -> str:
     words = re.findall(r"[a-z]+", text.lower())
     return words[0] if words else ""
@@ -238,11 +255,13 @@ def _fuzzy(word: str, choices: tuple[str, ...], cutoff: int = 80) -> bool:
 def yes_no(text: str) -> bool | None:
     """1/ya/setuju → True, 2/tidak → False, anything else None (typos tolerated)."""
     cleaned = text.strip().rstrip(".!)").lower()
+    if cleaned.endswith("?") and len(cleaned.split()) > 1:
+        return None  # "boleh bawa pisau?" asks; it does not answer
     if cleaned == "1":
         return True
     if cleaned == "2":
         return False
-    word = _first_word(cleaned)
+    word = _first_word(_PRONOUN.sub("", cleaned))  # "saya tidak setuju" answers with its second word
     if _fuzzy(word, NO):
         return False
     if _fuzzy(word, YES):
@@ -271,7 +290,7 @@ _HOST_NUMBERS = {"1": "accept", "2": "decline", "3": "propose", "4": "redirect"}
 def host_answer(text: str, now: datetime | None = None, office: Office | None = None) -> HostAnswer | None:
     """"1", "terima", "oke" → accept; "tolak, sedang sidang" → decline with its reason; "3 besok jam 10",
     "besok jam 10 saja" → propose; "4 kasi intel" → redirect. Typos are tolerated ("trima")."""
-    cleaned = text.strip()
+    cleaned = re.sub(r"^\s*mohon\s+(?=maaf\b)", "", text.strip(), flags=re.IGNORECASE)  # "mohon maaf, dinas luar"
     number = re.match(r"^\s*([1-4])(?:[.)]|\b)\s*[,:\-]?\s*(.*)$", cleaned, re.DOTALL)
     if number:
         return HostAnswer(_HOST_NUMBERS[number.group(1)], number.group(2).strip())

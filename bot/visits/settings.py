@@ -12,6 +12,9 @@ from pathlib import Path
 REMINDER_OFFSETS_MINUTES = (24 * 60, 60)
 # Inbound photo: accepted types and the largest size (bytes).
 PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+# WhatsApp delivers a sticker as image/webp, while the camera and the gallery send photos as JPEG:
+# a visitor's photo in WEBP is a sticker (a webcam photo at the desk may still be WEBP).
+STICKER_TYPES = frozenset({"image/webp"})
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MEDIA_HTTP_TIMEOUT = 20
 # Visits can be booked at most this far ahead (days).

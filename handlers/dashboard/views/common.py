@@ -4,6 +4,7 @@ handling a form (refuse and go back, load a record of the user's office, save an
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -12,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup, escape
 
 from bot import clock
 from bot.dashboard import roles
@@ -34,6 +36,16 @@ def local_time(moment: datetime | None, office_slug: str | None = None) -> str:
     if office is None:
         return moment.strftime("%d-%m-%Y %H:%M UTC")
     return f"{office.local(moment).strftime('%d-%m-%Y %H:%M')} {office.zone_abbr}"
+
+
+def day_time(moment: datetime | None, office_slug: str | None = None) -> str:
+    """`09:20 WITA` for a moment of the office's today (today's lists), else the full `local_time`."""
+    if moment is None:
+        return ""
+    office = access.runtime().offices.get(office_slug or "")
+    if office is None or office.local(clock.as_utc(moment)).date() != office.local(clock.now()).date():
+        return local_time(moment, office_slug)
+    return f"{office.local(clock.as_utc(moment)).strftime('%H:%M')} {office.zone_abbr}"
 
 
 def status_label(status: str | None) -> str:
@@ -62,10 +74,28 @@ def nik_filter(text: str | None) -> str:
     return mask_nik(text)
 
 
+_ROW = re.compile(r"<tr\b.*?</tr>", re.S)
+_CELL = re.compile(r"<td\b")
+
+
+@bp.app_template_filter("label_cells")
+def label_cells(rows: str, heads: list[str | None]) -> Markup:
+    """The rows of a list with each cell's column name in `data-label`, in order (`None` heads are columns
+    left out): on a phone the stylesheet shows a row as a card, each value under its name. Only the
+    template's own `<tr>` and `<td>` tags are touched; what a citizen wrote is already escaped text."""
+    names = [escape(h) for h in heads if h is not None]
+
+    def row(match: re.Match[str]) -> str:
+        labels = iter(names)
+        return _CELL.sub(lambda _: f'<td data-label="{next(labels, "")}"', match.group(0))
+
+    return Markup(_ROW.sub(row, str(rows)))  # noqa: S704  (the rendered, escaped rows; the labels escaped)
+
+
 @bp.context_processor
 def template_helpers() -> dict[str, object]:
     return {"t": access.t, "lang": access.lang(), "nav": nav_items(), "can": access.can,
-            "local_time": local_time, "status_label": status_label, "office_name": office_name,
+            "local_time": local_time, "day_time": day_time, "status_label": status_label, "office_name": office_name,
             "offices": access.allowed_offices() if current_user.is_authenticated else [],
             "selected_office": access.selected_office() if current_user.is_authenticated else None,
             "sees_all": current_user.is_authenticated and roles.sees_all_offices(current_user.role)}

@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from bot import clock
 from bot.complaints import model, service
-from bot.complaints.deadlines import Deadlines, Targets, deadlines, overdue
+from bot.complaints.deadlines import Deadlines, Targets, deadlines, due_today, overdue
 from bot.complaints.text import unit_name
 from bot.dashboard import audit as audit_log
 from bot.dashboard.roles import Role, grant
@@ -111,12 +111,18 @@ def _row(complaint: Complaint, moment: datetime, targets: Targets) -> Row:
                deadlines(complaint, office, targets))
 
 
+def _due_today(complaint: Complaint, moment: datetime, targets: Targets) -> bool:
+    office = access.runtime().offices.get(complaint.office)
+    return office is not None and due_today(complaint, office, moment, targets)
+
+
 @bp.get("/complaints")
 @access.require(VIEW)
 def complaints():
     status = request.args.get("status", "open")
     category = request.args.get("category", "")
     only_overdue = request.args.get("overdue") == "1"
+    only_due_today = request.args.get("due") == "today"  # the home page's "due today" count opens this
     query = select(Complaint).where(Complaint.office.in_(access.office_slugs()))
     if status == "open":
         query = query.where(Complaint.status.in_(model.OPEN_STATUSES))
@@ -134,11 +140,15 @@ def complaints():
     rows = [_row(c, moment, targets) for c in found]
     if only_overdue:
         rows = [r for r in rows if r.flags]
+    if only_due_today:
+        rows = [r for r in rows if _due_today(r.complaint, moment, targets)]
     offices = access.office_slugs()
     access.audit(audit_log.VIEW, "complaint_queue", None, offices[0] if len(offices) == 1 else None,
-                 detail={"status": status, "category": category, "overdue": only_overdue, "results": len(rows)})
+                 detail={"status": status, "category": category, "overdue": only_overdue, "due_today": only_due_today,
+                         "results": len(rows)})
     return render_template("dashboard/complaints.html", tx=tx, rows=rows, status=status, category=category,
-                           only_overdue=only_overdue, statuses=model.STATUSES, categories=model.CATEGORIES,
+                           only_overdue=only_overdue, only_due_today=only_due_today, statuses=model.STATUSES,
+                           categories=model.CATEGORIES,
                            category_label=category_label, status_name=status_name, targets=targets,
                            unit_name=lambda slug, code: unit_name(_office(slug), code) or code or "")
 

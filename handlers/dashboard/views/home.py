@@ -1,24 +1,63 @@
-"""The home page: what happened in the last 24 hours in the offices this user sees (counts only)."""
+"""Beranda: today per office (issue 20 §1), each count a link to the list it counts; then the last 24 hours
+of WhatsApp in the offices this user sees.
+
+A role sees only the counts of the lists it may open: guests for the desk, citizens waiting for an officer
+and complaints for the desk and complaint handlers, the messages that did not arrive as the messages page
+shows them to this role. A viewer sees the WhatsApp activity only (counts, no personal data). The counts
+are read by bot/dashboard/today.py with the lists' own queries.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import render_template
 from sqlalchemy import func, select
 
-from bot import clock, statuses
+from bot import clock, handoff
+from bot.complaints.deadlines import Targets
+from bot.dashboard import today
 from bot.models import Conversation, InboundMessage, OutboundMessage
+from bot.offices import Office
 from handlers.dashboard import access, bp
+from handlers.dashboard.views import complaints as complaint_pages
+from handlers.dashboard.views import guestbook as guestbook_pages
+from handlers.dashboard.views import inbox as inbox_pages
+from handlers.dashboard.views import messages as message_pages
 
 WINDOW = timedelta(hours=24)
 
 
-@bp.get("/")
-@access.require("home")
-def home():
-    since = clock.now() - WINDOW
-    slugs = access.office_slugs()
+@dataclass(frozen=True)
+class OfficeToday:
+    """One office's Today; a part is None when this role may not open its list."""
+
+    office: Office
+    day: date
+    guests: today.Guests | None
+    citizens: today.Citizens | None
+    longest_wait: str
+    complaints: today.Complaints | None
+    messages: today.Messages | None
+
+
+def _office_today(office: Office, moment) -> OfficeToday:
+    rt = access.runtime()
+    citizens = today.citizens(handoff.waiting(rt, office.slug)) if access.can(inbox_pages.VIEW) else None
+    sees_confidential, sees_general = message_pages.sees_confidential(), message_pages.sees_general()
+    with rt.db.session() as s:
+        guests = today.guests(s, office, moment) if access.can(guestbook_pages.PERMISSION) else None
+        complaints = today.complaints(s, office, moment, Targets.from_config(rt.config)) \
+            if access.can(complaint_pages.VIEW) else None
+        messages = today.messages(s, office, moment, confidential=sees_confidential, general=sees_general) \
+            if access.can(message_pages.PERMISSION) else None
+    longest = inbox_pages.duration(citizens.longest_since, moment) if citizens and citizens.longest_since else ""
+    return OfficeToday(office, office.local(moment).date(), guests, citizens, longest, complaints, messages)
+
+
+def _activity(slugs: list[str], moment) -> dict[str, int]:
+    since = moment - WINDOW
     with access.runtime().db.session() as s:
         conversations = s.scalar(select(func.count()).select_from(Conversation).where(
             Conversation.office.in_(slugs), Conversation.last_inbound_at >= since))
@@ -26,9 +65,17 @@ def home():
             InboundMessage.office.in_(slugs), InboundMessage.received_at >= since))
         outbound = s.scalar(select(func.count()).select_from(OutboundMessage).where(
             OutboundMessage.office.in_(slugs), OutboundMessage.created_at >= since))
-        problems = s.scalar(select(func.count()).select_from(OutboundMessage).where(
-            OutboundMessage.office.in_(slugs), OutboundMessage.created_at >= since,
-            OutboundMessage.status.in_(statuses.FAILURES)))
-    counts = {"conversations": conversations or 0, "inbound": inbound or 0, "outbound": outbound or 0,
-              "problems": problems or 0}
-    return render_template("dashboard/home.html", counts=counts)
+    return {"conversations": conversations or 0, "inbound": inbound or 0, "outbound": outbound or 0}
+
+
+@bp.get("/")
+@access.require("home")
+def home():
+    moment = clock.now()
+    slugs = access.office_slugs()
+    rt = access.runtime()
+    offices = [o for o in (rt.offices.get(slug) for slug in slugs) if o is not None]
+    days = [_office_today(o, moment) for o in offices]
+    shown = [d for d in days if any((d.guests, d.citizens, d.complaints, d.messages))]
+    return render_template("dashboard/home.html", days=shown, counts=_activity(slugs, moment),
+                           choose=access.selected_office() is None and len(offices) > 1)
