@@ -4,6 +4,8 @@
 SESSION_IDLE_SECONDS = 30 * 60
 # Hours a dashboard sign-in lasts at most, however active (then sign in again).
 DASHBOARD_SESSION_HOURS = 12
+# Seconds between an open dashboard's checks for changes (handlers/dashboard/views/live.py).
+DASHBOARD_LIVE_SECONDS = 5.0
 # Redis keeps a conversation's state this long (seconds) after its last message; the SQL copy stays.
 STATE_TTL_SECONDS = 30 * 60
 

@@ -46,9 +46,10 @@ class NoTemplate(HandoffError):
     """No approved WhatsApp template for this message: it could not be delivered, so it is not queued."""
 
 
-def next_opening(office: Office, moment: datetime) -> datetime | None:
-    """When the office next opens (now if open), skipping weekends and holidays; None if never."""
-    calendar = Calendar.for_office(office)
+def next_opening(office: Office, moment: datetime, calendar: Calendar | None = None) -> datetime | None:
+    """When the office next opens (now if open), skipping weekends, holidays and, given the office's
+    `calendar` (bot/workdays.py `office_calendar`), its own days off; None if never."""
+    calendar = calendar or Calendar.for_office(office)
     local = office.local(moment)
     for offset in range(0, 60):
         day = local.date() + timedelta(days=offset)

@@ -62,6 +62,8 @@ class Config:
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
     # The dashboard: hours a sign-in lasts at most, active or not (handlers/dashboard/access.py).
     DASHBOARD_SESSION_HOURS = _int("DASHBOARD_SESSION_HOURS", defaults.DASHBOARD_SESSION_HOURS)
+    # Seconds between an open page's checks for new waiting citizens and changed lists (0 turns them off).
+    DASHBOARD_LIVE_SECONDS = _float("DASHBOARD_LIVE_SECONDS", defaults.DASHBOARD_LIVE_SECONDS)
     OUTBOX_RETRY_INTERVALS = _intervals("OUTBOX_RETRY_INTERVALS", defaults.OUTBOX_RETRY_INTERVALS)
     TWILIO_HTTP_TIMEOUT = _int("TWILIO_HTTP_TIMEOUT", defaults.TWILIO_HTTP_TIMEOUT)
     SWEEP_INTERVAL = _int("SWEEP_INTERVAL", defaults.SWEEP_INTERVAL)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
@@ -24,6 +25,7 @@ from rapidfuzz import fuzz
 from bot.conversation import Conversation
 from bot.exceptions import ConfigError
 from bot.offices import Office
+from bot.workdays import Calendar, office_calendar
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -134,6 +136,11 @@ class Context:
     @property
     def config(self) -> Config:
         return self.deps.config
+
+    @cached_property
+    def calendar(self) -> Calendar:
+        """The office's days: open weekdays, national holidays and its own days off (read once per message)."""
+        return office_calendar(self.session, self.office)
 
     @property
     def staff(self) -> Staff:

@@ -30,7 +30,7 @@ def request(ctx: Context, reason: str) -> Result:
 
 def when_text(ctx: Context) -> str | None:
     """Outside opening hours: when an officer will answer, in the office's zone."""
-    opens = next_opening(ctx.office, ctx.now)
+    opens = next_opening(ctx.office, ctx.now, ctx.calendar)
     if opens is None or opens <= ctx.office.local(ctx.now):
         return None
     day = ctx.t(f"days.{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[opens.weekday()]}")

@@ -91,7 +91,7 @@ def _decline(ctx: Context, visit: Visit, reason: str) -> Result:
 def _propose(ctx: Context, visit: Visit, text: str) -> Result:
     try:
         moment = parsing.parse_when(text, ctx.now, ctx.office)
-        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD)
+        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD, ctx.calendar)
     except parsing.Invalid as exc:
         correction = ctx.t(f"visit.errors.{exc.reason}", **exc.values)
         return Result(say=say(correction, ctx.t("host.ask_propose")), goto=Step.PROPOSE, prompt=False)

@@ -153,7 +153,7 @@ def _when(ctx: Context) -> datetime | None:
         return None
     try:
         moment = parsing.parse_when(found.group("when"), ctx.now, ctx.office)
-        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD)
+        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD, ctx.calendar)
     except parsing.Invalid:
         return None
     return moment
@@ -223,7 +223,7 @@ def _hours(ctx: Context) -> list[Reply]:
     day = parsing.day_named(ctx.words, office.local(ctx.now).date())
     if day is not None:
         values = {"day": ctx.t(f"days.{WEEKDAYS[day.weekday()]}"), "date": day.strftime("%d/%m/%Y")}
-        holiday = parsing.holiday_name(day)
+        holiday = ctx.calendar.holiday(day, ctx.lang)
         hours = office.opening_hours.get(WEEKDAYS[day.weekday()])
         if holiday:
             lines.append(ctx.t("intents.closed_holiday", holiday=holiday, **values))

@@ -11,6 +11,7 @@ The conversation's key (`ctx.conv.phone`) is the address: a phone number or a Wh
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from bot.rights import service, text
@@ -40,8 +41,26 @@ WITHDRAW_WORDS = _words("tarik persetujuan", "cabut persetujuan", "tarik persetu
                         "withdraw consent", "withdraw my consent", "revoke consent")
 
 
+# Politeness around a request: "tolong hapus data sy ya pak" asks for the same as "hapus data saya".
+_POLITE_START = re.compile(r"^((tolong|mohon|minta|saya|mau|ingin|bisa|boleh|please|i want to|can you)\s+)+")
+_POLITE_END = re.compile(r"(\s+(ya|pak|bu|kak|min|dong|saja|aja|sekarang|please|now))+$")
+
+
 def _normal(value: str) -> str:
     return " ".join((value or "").lower().replace("*", "").split()).rstrip(".!?")
+
+
+def _request(ctx: Context) -> str:
+    """The request as typed, or as read (bot/chat.py) without the politeness around it."""
+    words = _normal(ctx.text)
+    if words in ACCESS_WORDS | ERASE_WORDS | WITHDRAW_WORDS:
+        return words
+    read = _POLITE_END.sub("", _normal(ctx.words))
+    stripped = _POLITE_START.sub("", read)
+    for candidate in (read, stripped, f"{stripped} saya"):
+        if candidate in ACCESS_WORDS | ERASE_WORDS | WITHDRAW_WORDS:
+            return candidate
+    return words
 
 
 def _confirm(ctx: Context, lead_key: str) -> list[Reply]:
@@ -89,7 +108,7 @@ def withdraw(ctx: Context) -> Result:
 @flow.interceptor
 def rights_anywhere(ctx: Context) -> Result | None:
     """The three requests, from any step. "data saya" answers and leaves the citizen where they were."""
-    words = _normal(ctx.text)
+    words = _request(ctx)
     if words in ACCESS_WORDS:
         reference = service.new_reference()
         data = service.export(ctx.session, ctx.office, ctx.conv.phone, ctx.config, ctx.now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
+from itertools import pairwise
 
 from sqlalchemy import select
 
@@ -143,7 +144,7 @@ def _check_when(ctx: Context) -> datetime | Result:
     """The citizen's date and time, or a Result with the polite correction."""
     try:
         moment = parsing.parse_when(ctx.words, ctx.now, ctx.office)
-        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD)
+        parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD, ctx.calendar)
     except parsing.Invalid as exc:
         return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values), ctx.t("visit.when_examples")))
     return moment
@@ -321,6 +322,9 @@ def host(ctx: Context) -> Result:
     asks which; none (or "tidak tahu") → asks the unit."""
     text = ctx.words.strip()
     if any(text.startswith(words) for words in DONT_KNOW):
+        unit = _unit_named(ctx)  # "blm tau siapa, yg penting bagian barang bukti"
+        if unit is not None:
+            return _to_unit(ctx, unit)
         return Result(goto=Step.HOST_UNIT)
     found = match(ctx.staff, ctx.words)
     if len(found) == 1:
@@ -372,8 +376,30 @@ def host_unit(ctx: Context) -> Result:
     """Stores the unit; its head (the first employee of that unit in the file) receives the notice."""
     choice = numbered_choice(ctx.words, len(ctx.office.units), [u.name for u in ctx.office.units])
     if choice is None:
-        return Result(understood=False)
-    unit = ctx.office.units[choice - 1]
+        unit = _unit_named(ctx)
+        return _to_unit(ctx, unit) if unit is not None else Result(understood=False)
+    return _to_unit(ctx, ctx.office.units[choice - 1])
+
+
+# Words every unit name shares, which name no unit in particular.
+_UNIT_WORDS = frozenset({"seksi", "bagian", "sub", "sub bagian", "subbagian", "dan", "pelayanan", "bidang", "unit"})
+
+
+def _unit_named(ctx: Context):
+    """The one unit whose distinctive words the message names, two in a row ("barang bukti") or one
+    that only it has ("intelijen"); None when none or several."""
+    said = re.findall(r"[a-z]+", ctx.words)
+    pairs = {f"{a} {b}" for a, b in pairwise(said)}
+    found = []
+    for unit in ctx.office.units:
+        words = [w for w in re.findall(r"[a-z]+", unit.name.lower()) if w not in _UNIT_WORDS]
+        own = {f"{a} {b}" for a, b in pairwise(words)}
+        if own & pairs or (unit.slug in said):
+            found.append(unit)
+    return found[0] if len(found) == 1 else None
+
+
+def _to_unit(ctx: Context, unit) -> Result:
     head = next((e for e in ctx.staff.employees if e.unit == unit.slug), None)
     ctx.data["unit"] = unit.slug
     ctx.data["host"] = _employee_dict(head) if head else None

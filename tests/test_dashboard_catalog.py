@@ -81,3 +81,33 @@ def test_english_labels(app, runtime):
     assert "Service catalog" in member.get("/dashboard/catalog").get_data(as_text=True)
     page = member.get(f"/dashboard/catalog/{OFFICE}/penerimaan-tamu").get_data(as_text=True)
     assert "Requirements (persyaratan)" in page and "Fee (biaya)" in page
+
+
+# -- search (issue 20, item 4) ---------------------------------------------------------------------
+def _found(page: str, slug: str) -> str:
+    marker = f'id="catalog-found-{slug}"'
+    return page.split(marker)[1].split("</table>")[0] if marker in page else ""
+
+
+def test_the_catalog_finds_services_by_name_typo_unit_or_requirement(app, runtime):
+    member = signed_in(app, runtime, "desk.setda", "desk", SETDA)
+    page = member.get("/dashboard/catalog?q=helpdesk+lpse").get_data(as_text=True)
+    assert 'data-service="helpdesk-lpse"' in _found(page, SETDA) and 'id="catalog-search-clear"' in page
+    assert 'data-service="helpdesk-lpse"' in _found(member.get("/dashboard/catalog?q=helpdesk+lpes")
+                                                    .get_data(as_text=True), SETDA)  # a typo forgiven
+    hukum = _found(member.get("/dashboard/catalog?q=bantuan+hukum").get_data(as_text=True), SETDA)
+    assert 'data-service="bantuan-hukum"' in hukum
+    assert 'data-service="bantuan-hukum-perkara-perdata-tata-usaha-negara"' in hukum
+    assert 'data-service="helpdesk-lpse"' not in hukum
+    nothing = member.get("/dashboard/catalog?q=zzzz+qqqq").get_data(as_text=True)
+    assert f'id="catalog-found-{SETDA}-empty"' in nothing and "zzzz qqqq" in nothing
+    everything = member.get("/dashboard/catalog").get_data(as_text=True)
+    assert 'id="catalog-search"' in everything and "catalog-found" not in everything
+
+
+def test_a_search_stays_in_the_users_offices(app, runtime):
+    member = signed_in(app, runtime, "viewer1", "viewer", OFFICE)
+    page = member.get("/dashboard/catalog?q=helpdesk+lpse").get_data(as_text=True)
+    assert "helpdesk-lpse" not in page and f'id="catalog-found-{OFFICE}-empty"' in page
+    ptsp = member.get("/dashboard/catalog?q=PTSP").get_data(as_text=True)
+    assert 'data-service="penerimaan-tamu"' in _found(ptsp, OFFICE)

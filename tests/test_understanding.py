@@ -211,3 +211,28 @@ def test_a_sticker_is_not_a_visitors_photo(whatsapp, runtime, standin):
     assert "*stiker*" in answer.text
     answer = whatsapp.send("", media=((standin.add_media(b"\xff\xd8\xff\xe0x", "image/jpeg"), "image/jpeg"),))
     assert "foto Anda sudah kami terima" in answer.text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tolong hapus data sy ya pak", "Ya, lanjutkan"), ("sy mau tarik persetujuan", "Ya, lanjutkan"),
+    ("mau lihat data saya dong", "data"),
+])
+def test_rights_asked_politely(whatsapp, text, expected):
+    answer = whatsapp.send(text)
+    assert expected in answer.text and "belum memahami" not in answer.text
+
+
+def test_not_sure_whom_but_the_unit_named(whatsapp, runtime, standin):
+    """ "blm tau siapa, yg penting bagian barang bukti": the unit is taken, not asked again."""
+    whatsapp.send("halo")
+    whatsapp.send(menu_number(runtime))
+    for text in ("1", "Ketut Arsana", "1", NIK):
+        whatsapp.send(text)
+    whatsapp.send("", media=((standin.add_media(b"\xff\xd8\xff\xe0x", "image/jpeg"), "image/jpeg"),))
+    whatsapp.send("Mengambil barang bukti")
+    answer = whatsapp.send("blm tau siapa, yg penting bagian barang bukti")
+    assert "tanggal dan jam" in answer.text
+    whatsapp.send("besok jam 10")
+    whatsapp.send("1")
+    [visit] = visits(runtime)
+    assert visit.unit == "pb3r"

@@ -76,9 +76,9 @@ def test_late_evening_counts_in_the_office_zone():
     assert CAL.deadline(moment, 1) == datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
 
 
-def test_office_calendar_follows_its_opening_days_and_extra_holidays():
+def test_office_calendar_follows_its_opening_days_and_days_off():
     office = load_offices(CONFIG_DIR).get("kejari-klungkung")
-    cal = Calendar.for_office(office, extra_holidays=[date(2026, 12, 24)])  # cuti bersama
+    cal = Calendar.for_office(office, days_off=[date(2026, 12, 24)])  # cuti bersama
     assert cal.zone == WITA
     assert not cal.is_workday(date(2026, 11, 28))  # Saturday
     assert not cal.is_workday(date(2026, 12, 24))

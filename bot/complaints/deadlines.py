@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot import defaults
 from bot.clock import as_utc
 from bot.complaints import model
 from bot.models.complaints import Complaint, ComplaintEvent
 from bot.offices import Office, OfficeDirectory
-from bot.workdays import Calendar
+from bot.workdays import office_calendar
 from config.settings import Config
 
 DISPOSE, ANSWER = "dispose", "answer"
@@ -41,7 +41,9 @@ class Deadlines:
 
 
 def deadlines(complaint: Complaint, office: Office, targets: Targets) -> Deadlines:
-    cal = Calendar.for_office(office)
+    """The clocks in the office's working days, its own days off skipped: the calendar is read once per
+    session of the complaint (bot/workdays.py `office_calendar`), however many complaints a list counts."""
+    cal = office_calendar(object_session(complaint), office)
     received = as_utc(complaint.received_at)
     dispose_due = cal.deadline(received, targets.dispose_days)
     if complaint.assigned_at is not None:

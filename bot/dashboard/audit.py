@@ -24,6 +24,7 @@ LOGIN_LOCKED = "login_locked"
 LOGOUT = "logout"
 EXPORT = "export"  # a citizen's data handed over as a file (UU 27/2022 Pasal 7)
 ERASE = "erase"  # a citizen's data erased at their request (Pasal 8, 43)
+DELETE = "delete"
 
 
 def _clean(detail: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The guest book desk (SOP 000 steps 3-10): today's list, check-in by visit code, walk-in guests,
-check-out with the survey, reminders to hosts who have not answered, and the CSV export.
+"""The guest book desk (SOP 000 steps 3-10): today's (or any day's) list, check-in by visit code, walk-in
+guests, check-out with the survey, reminders to hosts who have not answered and the answers they give by
+phone, finding a guest by code, badge or name, the visitor slip's QR, and the CSV export.
 
 The host's answer stays in `Visit.status` (flows/host.py keeps working after the guest arrived);
 the desk's stage is `checked_in_at` / `checked_out_at`. Each action commits its own transaction and
@@ -19,7 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select
+import qrcode
+from markupsafe import Markup
+from qrcode.image.svg import SvgPathImage
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import phone as phones
@@ -77,17 +81,7 @@ def today(session: Session, office: Office, moment: datetime) -> Today:
         and_(Visit.scheduled_at >= start, Visit.scheduled_at < end),
         and_(Visit.checked_in_at >= start, Visit.checked_in_at < end),
         and_(Visit.checked_in_at.is_not(None), Visit.checked_out_at.is_(None)))).order_by(Visit.scheduled_at))
-    book = Today(office)
-    for visit in rows.unique():
-        if visit.checked_out_at is not None:
-            book.done.append(visit)
-        elif visit.checked_in_at is not None:
-            (book.with_host if visit.status == model.ACCEPTED else book.waiting).append(visit)
-        elif visit.status in model.OPEN:
-            book.expected.append(visit)
-        else:
-            book.done.append(visit)
-    return book
+    return _sorted(office, rows.unique())
 
 
 def escalations(session: Session, slugs: list[str]) -> list[Visit]:
@@ -309,6 +303,69 @@ def remind_host(rt, visit_id: int, *, username: str) -> list[int]:
     return done.outbox_ids
 
 
+def record_host_answer(rt, visit_id: int, *, username: str, answer: str, reason: str | None) -> list[int]:
+    """The host's answer the desk took by phone: "accept" (the host comes out to meet the guest) or
+    "decline" with the reason; the guest is told on WhatsApp as when the host answers there. Returns
+    the outbox ids of the guest's notice."""
+    with rt.db.session() as session:
+        visit = _load(session, visit_id)
+        try:
+            done = rt.visits.host_answer_by_phone(session, _office(rt, visit), visit, answer, reason=reason or "",
+                                                  username=username, now=now())
+        except InvalidTransition as exc:
+            raise _refused(exc) from exc
+        _commit(rt, session, done)
+    logger.info("visit %s: the host's %s by phone recorded by the desk", visit_id, answer)
+    return done.outbox_ids
+
+
+# -- another day, and finding a guest --------------------------------------------------------------
+def day_book(session: Session, office: Office, day: date, moment: datetime) -> Today:
+    """The guest book of the office's local `day`: today's (with the guests still in the building), or the
+    visits scheduled or checked in that day (tomorrow's expected guests, a past day's record)."""
+    if day == office.local(moment).date():
+        return today(session, office, moment)
+    start, end = day_bounds(office, day)
+    rows = session.scalars(select(Visit).where(Visit.office == office.slug, or_(
+        and_(Visit.scheduled_at >= start, Visit.scheduled_at < end),
+        and_(Visit.checked_in_at >= start, Visit.checked_in_at < end))).order_by(Visit.scheduled_at))
+    return _sorted(office, rows.unique())
+
+
+def _sorted(office: Office, visits) -> Today:
+    book = Today(office)
+    for visit in visits:
+        if visit.checked_out_at is not None:
+            book.done.append(visit)
+        elif visit.checked_in_at is not None:
+            (book.with_host if visit.status == model.ACCEPTED else book.waiting).append(visit)
+        elif visit.status in model.OPEN:
+            book.expected.append(visit)
+        else:
+            book.done.append(visit)
+    return book
+
+
+SEARCH_MIN, SEARCH_MAX, SEARCH_LIMIT = 2, 100, 50
+
+
+def search(session: Session, slugs: list[str], text: str) -> list[Visit]:
+    """Guests of these offices by visit code, badge number (the guests in the building first) or part of
+    the name; the latest first, at most SEARCH_LIMIT."""
+    typed = " ".join((text or "").split())
+    if not SEARCH_MIN <= len(typed) <= SEARCH_MAX:
+        raise DeskError("search_length", min=SEARCH_MIN, max=SEARCH_MAX)
+    code = security.normal_code(typed)
+    pattern = "%" + typed.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matches = [func.lower(Visit.name).like(pattern, escape="\\"), func.lower(Visit.badge_number) == typed.lower()]
+    if len(code) == security.CODE_LENGTH:
+        matches.append(Visit.code == code)
+    rows = session.scalars(select(Visit).where(Visit.office.in_(slugs), or_(*matches)).order_by(
+        (Visit.checked_in_at.is_not(None) & Visit.checked_out_at.is_(None)).desc(), Visit.scheduled_at.desc(),
+        Visit.id.desc()).limit(SEARCH_LIMIT))
+    return list(rows.unique())
+
+
 # -- export ----------------------------------------------------------------------------------------
 CSV_COLUMNS = ("office", "code", "walk_in", "scheduled", "name", "id_type", "id_masked", "guest_whatsapp",
                "purpose", "host", "unit", "host_answer", "status", "checked_in", "checked_in_by", "badge",
@@ -346,6 +403,13 @@ def export_csv(session: Session, offices: list[Office], first: date, last: date)
                 _local(office, v.id_returned_at), _local(office, v.checked_out_at), _cell(v.checked_out_by)])
             count += 1
     return out.getvalue(), count
+
+
+def qr_svg(code: str) -> Markup:
+    """The visit code as an inline SVG QR (the desk's scanner reads it back into the code field)."""
+    image = qrcode.make(code, image_factory=SvgPathImage, box_size=10, border=2)
+    svg = image.to_string(encoding="unicode")
+    return Markup(svg[svg.index("<svg"):])  # noqa: S704  (our own drawing of a code of letters and digits)
 
 
 def photo_file(rt, visit: Visit) -> tuple[Path, str] | None:

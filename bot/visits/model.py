@@ -35,6 +35,10 @@ PURPOSE_MIN, PURPOSE_MAX = 5, 500
 # What the host may answer to a notice, and the status each answer leads to (a redirect waits for
 # the colleague's answer).
 HOST_ANSWERS = {"accept": ACCEPTED, "decline": DECLINED, "propose": PROPOSED, "redirect": AWAITING_HOST}
+# What the desk may record for a host who answered by phone: came to meet the guest, or declined (a reason).
+PHONE_ANSWERS = ("accept", "decline")
+# The reason a host gave by phone for declining, as the desk typed it (characters).
+REASON_MAX = 300
 
 
 class InvalidTransition(LoketError):

@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 import dateparser
-import holidays
 from rapidfuzz import fuzz, process
 
 from bot.masking import strip_separators
 from bot.offices import WEEKDAYS, Office
+from bot.workdays import NATIONAL, Calendar
 
 
 class Invalid(ValueError):
@@ -116,15 +115,6 @@ _WEEKDAY_NAMES = {name: i for i, names in enumerate((
     ("jumat", "jum'at", "friday"), ("sabtu", "saturday"), ("minggu", "ahad", "sunday"))) for name in names}
 
 
-@lru_cache(maxsize=8)
-def indonesian_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("ID", years=year, language="id")
-
-
-def holiday_name(day: date) -> str | None:
-    return indonesian_holidays(day.year).get(day)
-
-
 def _hour(h: int, part: str | None) -> int:
     """"2 siang" is 14.00; "jam 2" at an office means 14.00 too (nobody visits at 2 at night)."""
     part = (part or "").lower()
@@ -207,20 +197,26 @@ def parse_when(text: str, now: datetime, office: Office) -> datetime:
     return datetime.combine(day, at, tzinfo=office.zone)
 
 
-def office_day(day: date, office: Office) -> bool:
-    return bool(office.opening_hours.get(WEEKDAYS[day.weekday()])) and holiday_name(day) is None
+def office_day(day: date, office: Office, calendar: Calendar | None = None) -> bool:
+    """Whether the office opens on `day`: its hours name the weekday and `calendar` (bot/workdays.py
+    `office_calendar`, with the office's own days off; national holidays only when None) has no closure."""
+    calendar = calendar or Calendar.for_office(office)
+    return bool(office.opening_hours.get(WEEKDAYS[day.weekday()])) and calendar.closure(day) is None
 
 
-def check_when(moment: datetime, now: datetime, office: Office, max_days_ahead: int) -> None:
-    """Raises Invalid unless the office receives guests then: future, an office day, opening hours."""
+def check_when(moment: datetime, now: datetime, office: Office, max_days_ahead: int,
+               calendar: Calendar | None = None) -> None:
+    """Raises Invalid unless the office receives guests then: future, an office day, opening hours.
+    `calendar` is the office's (bot/workdays.py `office_calendar`, `Context.calendar` in a flow), so that
+    its cuti bersama and local closures are refused by name; None knows national holidays only."""
     local = moment.astimezone(office.zone)
     if moment <= now:
         raise Invalid("when_past")
     if local.date() > now.astimezone(office.zone).date() + timedelta(days=max_days_ahead):
         raise Invalid("when_too_far", days=max_days_ahead)
-    holiday = holiday_name(local.date())
-    if holiday:
-        raise Invalid("when_holiday", holiday=holiday)
+    closed = (calendar or Calendar.for_office(office)).closure(local.date())
+    if closed:
+        raise Invalid("when_holiday" if closed.kind == NATIONAL else "when_day_off", holiday=closed.label())
     hours = office.opening_hours.get(WEEKDAYS[local.weekday()])
     if not hours:
         raise Invalid("when_closed_day")

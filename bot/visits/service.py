@@ -220,6 +220,33 @@ class VisitService:
         done = Done(visit)
         if visit.status != model.AWAITING_HOST:
             return done
+        self._answer(session, office, visit, reply, done, f"host:{reply.host_key or 'unknown'}", now)
+        return done
+
+    def host_answer_by_phone(self, session: Session, office: Office, visit: Visit, answer: str, *, reason: str,
+                             username: str, now: datetime) -> Done:
+        """The host answered the desk by phone (SOP 000 step 7): "accept" (the host comes to meet the guest)
+        or "decline" with the reason the desk was given; recorded as the desk's, the guest told exactly as
+        when the host answers on WhatsApp."""
+        if answer not in model.PHONE_ANSWERS:
+            raise InvalidTransition("answer")
+        if visit.checked_out_at is not None:
+            raise InvalidTransition("already_checked_out")
+        if visit.status != model.AWAITING_HOST:
+            raise InvalidTransition("host_answered")
+        reason = " ".join((reason or "").split())
+        if answer == "decline" and not reason:
+            raise InvalidTransition("reason_required")
+        if len(reason) > model.REASON_MAX:
+            raise InvalidTransition("reason_length")
+        done = Done(visit)
+        reply = HostReply(answer, reason=reason if answer == "decline" else "")
+        self._answer(session, office, visit, reply, done, desk_actor(username), now, via="phone")
+        return done
+
+    def _answer(self, session: Session, office: Office, visit: Visit, reply: HostReply, done: Done, actor: str,
+                now: datetime, **detail) -> None:
+        """The host's answer, however it came: the status moved, the guest told, a redirect's colleague asked."""
         notices = self._notices(office, now)
         data = self._data(office, visit)
         self._move(visit, model.HOST_ANSWERS[reply.answer])
@@ -231,9 +258,9 @@ class VisitService:
         if reply.answer in ("decline", "propose"):
             self._cancel_reminders(session, visit)
         target = reply.redirect_to
-        self._event(session, visit, reply.answer, f"host:{reply.host_key or 'unknown'}", now,
-                    reason=reply.reason or "", proposed_at=reply.proposed_at.isoformat() if reply.proposed_at else None,
-                    to=target.key if target else None)
+        self._event(session, visit, reply.answer, actor, now, reason=reply.reason or "",
+                    proposed_at=reply.proposed_at.isoformat() if reply.proposed_at else None,
+                    to=target.key if target else None, **detail)
         host_name = target.name if target else (visit.host_name or "")
         self._send(session, office, done, notices.outcome(
             data, visit.citizen_phone, visit.citizen_lang, reply.answer, reason=reply.reason,
@@ -244,7 +271,6 @@ class VisitService:
             visit.host_name, visit.host_phone = target.name, target.whatsapp
             visit.host_answer, visit.answered_at = None, None
             self._notify_host(session, office, visit, done, now)
-        return done
 
     def follow_up(self, session: Session, office: Office, visit: Visit, notice_round: int, stage: str, *,
                   now: datetime) -> Done:

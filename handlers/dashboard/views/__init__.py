@@ -6,10 +6,12 @@ from handlers.dashboard.views import (
     catalog,
     common,
     complaints,
+    days_off,
     employees,
     guestbook,
     home,
     inbox,
+    live,
     messages,
     rights,
     survey,
@@ -18,5 +20,5 @@ from handlers.dashboard.views import (
     users,
 )
 
-__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "employees", "guestbook", "home", "inbox",
-           "messages", "rights", "survey", "templates", "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "days_off", "employees", "guestbook", "home",
+           "inbox", "live", "messages", "rights", "survey", "templates", "transcripts", "users"]

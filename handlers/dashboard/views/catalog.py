@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Service, Unit
 from bot.dashboard.roles import Role, grant
 from handlers.dashboard import NAV, NavItem, access, bp
 
 PERMISSION = "catalog"
+SEARCH_MAX = 100  # characters of a search
 # Optional standard fields shown on a service page, in the order of the Standar Pelayanan.
 EXTRA_FIELDS = ("sarana_prasarana", "kompetensi_pelaksana", "pengawasan_internal", "jumlah_pelaksana",
                 "jaminan_pelayanan", "jaminan_keamanan", "evaluasi_kinerja")
@@ -44,15 +45,37 @@ def as_items(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+def _wording(service: Service, unit: Unit) -> str:
+    """Everything a desk officer might type to find a service: its name, unit, products, requirements."""
+    parts = [service.name, unit.name, *unit.aliases, *service.produk]
+    parts += [text for r in service.persyaratan for text in (r.text, *r.items)]
+    return " ".join(parts).casefold()
+
+
+def find_services(slug: str, book: Catalog, query: str) -> list[Service]:
+    """The services answering `query`: the bot's own fuzzy search first (typos forgiven, as a citizen's
+    question is), then every service whose wording contains each typed word, in the catalog's order."""
+    office = access.runtime().offices.get(slug)
+    search = _catalogs().search(office) if office else None
+    ranked = [hit.key for hit in search.search(query).hits] if search else []
+    words = query.casefold().split()
+    units = {unit.slug: unit for unit in book.units}
+    ranked += [s.id for s in book.services if all(w in _wording(s, units[s.unit]) for w in words)]
+    return [book.service(key) for key in dict.fromkeys(ranked)]
+
+
 @bp.get("/catalog")
 @access.require(PERMISSION)
 def catalog():
+    query = " ".join(request.args.get("q", "").split())[:SEARCH_MAX]
     books = []
     for slug in access.office_slugs():
         book = _catalog(slug)
         units = [(unit, book.services_in(unit.slug)) for unit in book.units] if book else []
-        books.append({"slug": slug, "catalog": book, "units": units})
-    return render_template("dashboard/catalog.html", tc=tc, books=books)
+        found = find_services(slug, book, query) if book and query else []
+        books.append({"slug": slug, "catalog": book, "units": units, "found": found})
+    return render_template("dashboard/catalog.html", tc=tc, books=books, q=query,
+                           unit_of=lambda book, service: book.unit(service.unit).name)
 
 
 @bp.get("/catalog/<office>/<service_id>")

@@ -10,6 +10,7 @@ After each step the citizen's notice goes out through the outbox (`service.dispa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,22 +18,25 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import object_session, selectinload
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bot import clock
+from bot import phone as phones
 from bot.complaints import model, service
 from bot.complaints.deadlines import Deadlines, Targets, deadlines, due_today, overdue
 from bot.complaints.text import unit_name
 from bot.dashboard import audit as audit_log
+from bot.dashboard.exports import cell, csv_response
 from bot.dashboard.roles import Role, grant
+from bot.masking import mask_nik, mask_phone
 from bot.models.complaints import Complaint
 from bot.offices import Office
-from bot.workdays import Calendar
+from bot.workdays import office_calendar
 from handlers.dashboard import NAV, NavItem, access, bp
-from handlers.dashboard.views.common import of_my_office_or_404, refuse, require_valid
+from handlers.dashboard.views.common import local_time, of_my_office_or_404, office_name, refuse, require_valid
 
 VIEW = "complaints"                   # the queue and the detail page
 ACT = "complaints.act"                # transitions, notes, the SP4N-LAPOR! route
@@ -97,7 +101,7 @@ def _office(slug: str) -> Office:
 
 def age_in_workdays(complaint: Complaint, office: Office, moment: datetime) -> int:
     """Working days since receipt (0 on the day it came in); stops counting once it is answered."""
-    cal = Calendar.for_office(office)
+    cal = office_calendar(object_session(complaint), office)  # the office's own days off too
     until = complaint.answered_at or complaint.closed_at or moment
     received = cal.local_date(clock.as_utc(complaint.received_at))
     return cal.workdays_between(received, cal.local_date(clock.as_utc(until)))
@@ -116,41 +120,148 @@ def _due_today(complaint: Complaint, moment: datetime, targets: Targets) -> bool
     return office is not None and due_today(complaint, office, moment, targets)
 
 
+SEARCH_MAX = 100
+_PHONE_LIKE = re.compile(r"[+\d][\d\s().-]{7,}")
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The queue's filters as asked (`q`: a ticket, a reporter's number or words of the complaint)."""
+
+    status: str
+    category: str
+    only_overdue: bool
+    only_due_today: bool
+    q: str
+
+    @classmethod
+    def from_args(cls, args) -> Queue:
+        q = " ".join(args.get("q", "").split())[:SEARCH_MAX]
+        # A search looks through every status unless one is asked for: a ticket is found once closed too.
+        status = args.get("status", "" if q else "open")
+        if status not in ("open", *model.STATUSES):
+            status = ""
+        category = args.get("category", "")
+        return cls(status, category if category in model.CATEGORIES else "", args.get("overdue") == "1",
+                   args.get("due") == "today", q)
+
+    def audit_detail(self, results: int) -> dict[str, Any]:
+        """What the audit log keeps of the filters: whether there was a search, never its words."""
+        return {"status": self.status, "category": self.category, "overdue": self.only_overdue,
+                "due_today": self.only_due_today, "search": bool(self.q), "results": results}
+
+
+def _search_phone(q: str) -> str | None:
+    if not _PHONE_LIKE.fullmatch(q):
+        return None
+    try:
+        return phones.normalize(q)
+    except phones.InvalidNumber:
+        return None
+
+
+def _matches(complaint: Complaint, q: str, phone: str | None) -> bool:
+    """Whether the complaint answers the search as this viewer sees it: the ticket, the words shown (NIKs
+    masked), and the reporter's name or number only where this viewer may see them, so that a confidential
+    or anonymous reporter is never found, hence confirmed, by their name or number."""
+    needle = q.casefold()
+    shown = [complaint.ticket, mask_nik(complaint.description), mask_nik(complaint.subject_text or "")]
+    if any(needle in text.casefold() for text in shown):
+        return True
+    reporter = reporter_for_viewer(complaint)
+    if reporter["name"] and needle in mask_nik(reporter["name"]).casefold():
+        return True
+    return phone is not None and reporter["phone"] == complaint.phone == phone
+
+
+def _queue(queue: Queue) -> list[Row]:
+    """The queue of this user's offices under these filters, oldest first."""
+    query = select(Complaint).where(Complaint.office.in_(access.office_slugs()))
+    if queue.status == "open":
+        query = query.where(Complaint.status.in_(model.OPEN_STATUSES))
+    elif queue.status:
+        query = query.where(Complaint.status == queue.status)
+    if queue.category:
+        query = query.where(Complaint.category == queue.category)
+    phone = _search_phone(queue.q) if queue.q else None
+    if queue.q:
+        pattern = "%" + queue.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(column.ilike(pattern, escape="\\") for column in (
+            Complaint.ticket, Complaint.description, Complaint.subject_text, Complaint.reporter_name)),
+            Complaint.phone == (phone or "")))
+    moment, targets = clock.now(), _targets()
+    # Inside the session: the deadlines read the offices' days off once through it (bot/workdays.py).
+    with access.runtime().db.session() as s:
+        found = list(s.scalars(query.order_by(Complaint.received_at, Complaint.id).limit(QUEUE_LIMIT)))
+        if queue.q:
+            found = [c for c in found if _matches(c, queue.q, phone)]
+        rows = [_row(c, moment, targets) for c in found]
+        if queue.only_overdue:
+            rows = [r for r in rows if r.flags]
+        if queue.only_due_today:
+            rows = [r for r in rows if _due_today(r.complaint, moment, targets)]
+    return rows
+
+
+def _unit_of(complaint: Complaint) -> str:
+    """The unit as the queue shows it: the office's name for it, else the citizen's words (NIK masked)."""
+    return unit_name(_office(complaint.office), complaint.assigned_unit or complaint.subject_unit) \
+        or mask_nik(complaint.subject_text or "")
+
+
 @bp.get("/complaints")
 @access.require(VIEW)
 def complaints():
-    status = request.args.get("status", "open")
-    category = request.args.get("category", "")
-    only_overdue = request.args.get("overdue") == "1"
-    only_due_today = request.args.get("due") == "today"  # the home page's "due today" count opens this
-    query = select(Complaint).where(Complaint.office.in_(access.office_slugs()))
-    if status == "open":
-        query = query.where(Complaint.status.in_(model.OPEN_STATUSES))
-    elif status in model.STATUSES:
-        query = query.where(Complaint.status == status)
-    else:
-        status = ""
-    if category in model.CATEGORIES:
-        query = query.where(Complaint.category == category)
-    else:
-        category = ""
-    moment, targets = clock.now(), _targets()
-    with access.runtime().db.session() as s:
-        found = list(s.scalars(query.order_by(Complaint.received_at, Complaint.id).limit(QUEUE_LIMIT)))
-    rows = [_row(c, moment, targets) for c in found]
-    if only_overdue:
-        rows = [r for r in rows if r.flags]
-    if only_due_today:
-        rows = [r for r in rows if _due_today(r.complaint, moment, targets)]
+    queue = Queue.from_args(request.args)
+    rows = _queue(queue)
     offices = access.office_slugs()
     access.audit(audit_log.VIEW, "complaint_queue", None, offices[0] if len(offices) == 1 else None,
-                 detail={"status": status, "category": category, "overdue": only_overdue, "due_today": only_due_today,
-                         "results": len(rows)})
-    return render_template("dashboard/complaints.html", tx=tx, rows=rows, status=status, category=category,
-                           only_overdue=only_overdue, only_due_today=only_due_today, statuses=model.STATUSES,
-                           categories=model.CATEGORIES,
-                           category_label=category_label, status_name=status_name, targets=targets,
+                 detail=queue.audit_detail(len(rows)))
+    export_args = {k: v for k, v in (("status", queue.status), ("category", queue.category),
+                                     ("overdue", "1" if queue.only_overdue else ""),
+                                     ("due", "today" if queue.only_due_today else ""), ("q", queue.q)) if v}
+    return render_template("dashboard/complaints.html", tx=tx, rows=rows, status=queue.status,
+                           category=queue.category, only_overdue=queue.only_overdue,
+                           only_due_today=queue.only_due_today, q=queue.q, export_args=export_args,
+                           statuses=model.STATUSES, categories=model.CATEGORIES,
+                           category_label=category_label, status_name=status_name, targets=_targets(),
                            unit_name=lambda slug, code: unit_name(_office(slug), code) or code or "")
+
+
+def _reporter_cells(complaint: Complaint) -> tuple[str, str, str]:
+    """The reporter as the detail page shows this viewer (identity, name), the number always masked."""
+    reporter = reporter_for_viewer(complaint)
+    return (tx(f"export.identity.{reporter['identity']}"), cell(reporter["name"]),
+            mask_phone(reporter["phone"]) if reporter["phone"] else "")
+
+
+@bp.get("/complaints/export.csv")
+@access.require(VIEW)
+def complaints_export():
+    """The queue as shown, filters and search included, as CSV in the dashboard's language: labels, not
+    codes; NIKs masked; the reporter as this viewer may see them (a confidential reporter only for the
+    complaint handlers, an anonymous one for nobody), the number masked for everyone."""
+    queue = Queue.from_args(request.args)
+    rows = _queue(queue)
+    header = [tx(f"export.col.{name}") for name in EXPORT_COLUMNS]
+    lines = []
+    for row in rows:
+        c = row.complaint
+        identity, name, phone = _reporter_cells(c)
+        lines.append([c.ticket, office_name(c.office), category_label(c.category), cell(_unit_of(c)),
+                      status_name(c.status), local_time(c.received_at, c.office), row.age_days,
+                      ", ".join(tx(f"overdue.{flag}") for flag in row.flags),
+                      tx("export.flag_yes") if c.confidential else tx("export.flag_no"), identity, name, phone,
+                      cell(c.description), cell(c.public_note)])
+    offices = access.office_slugs()
+    access.audit("export", "complaints", None, offices[0] if len(offices) == 1 else None,
+                 detail=queue.audit_detail(len(lines)))
+    stamp = clock.now().strftime("%Y-%m-%d")
+    return csv_response(header, lines, f"pengaduan_{stamp}.csv")
+
+
+EXPORT_COLUMNS = ("ticket", "office", "category", "unit", "status", "received", "age", "overdue", "confidential",
+                  "identity", "reporter", "phone", "description", "public_note")
 
 
 def _load(complaint_id: int) -> tuple[Complaint, Office]:
@@ -191,7 +302,8 @@ def _transition_form(office: Office, complaint: Complaint) -> TransitionForm:
 def complaint_detail(complaint_id: int):
     complaint, office = _load(complaint_id)
     moment, targets = clock.now(), _targets()
-    row = _row(complaint, moment, targets)
+    with access.runtime().db.session() as s:  # the deadlines read the office's days off through it
+        row = _row(s.get(Complaint, complaint.id), moment, targets)
     reporter = reporter_for_viewer(complaint)
     access.audit(audit_log.VIEW, "complaint", complaint.id, complaint.office,
                  detail={"ticket": complaint.ticket, "identity": reporter["identity"],

@@ -1,8 +1,10 @@
 """Buku Tamu: today's guest book per office for the PTSP desk (SOP 000 steps 3-10).
 
 Check-in by visit code (typed, or a QR scanner typing into the code field), walk-in guests, check-out
-with the survey, the hosts who have not answered (call or remind), the guest's photo behind login,
-and the CSV export. The work is done in bot/dashboard/guestbook.py; every page showing or changing
+with the survey (on the visit's page or right from the list), the hosts who have not answered (call or
+remind, then record the answer they gave by phone), finding a guest by code, badge or name, any day's
+guest book (`?day=`, tomorrow one click away), the printable visitor slip, the guest's photo behind
+login, and the CSV export. The work is done in bot/dashboard/guestbook.py; every page showing or changing
 personal data is audited.
 
 Each host's notice shows what really became of it (bot/dashboard/deliveries.py): on its way, read,
@@ -12,14 +14,14 @@ held with the reason, failed with Twilio's code, with the host's number to call.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from bot import clock
 from bot.dashboard import audit as audit_log
@@ -30,6 +32,7 @@ from bot.masking import mask_phone
 from bot.models.visits import Visit
 from bot.offices import Office
 from bot.visits import security, settings
+from bot.visits.model import PHONE_ANSWERS, REASON_MAX
 from handlers.dashboard import NAV, NavItem, access, bp
 from handlers.dashboard.forms import ActionForm
 from handlers.dashboard.views import messages as message_page
@@ -70,6 +73,12 @@ class CheckInForm(FlaskForm):
 
 class CheckOutForm(FlaskForm):
     id_returned = BooleanField()
+
+
+class HostAnswerForm(FlaskForm):
+    answer = HiddenField(validators=[InputRequired(), AnyOf(PHONE_ANSWERS)])
+    reason = TextAreaField(validators=[Optional(), Length(max=REASON_MAX)])
+    back = HiddenField()
 
 
 class WalkInForm(FlaskForm):
@@ -147,27 +156,68 @@ def _warn_undelivered(reach: deliveries.Reach | None, host: str | None, phone: s
 
 
 # -- pages -----------------------------------------------------------------------------------------
+def _requested_day() -> date | None:
+    """`?day=YYYY-MM-DD`: the local day whose guest book to show (None: each office's today)."""
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return None
+
+
+def _day_links(day: date, today: date) -> dict[str, date]:
+    """The neighbours of the day shown, with today and tomorrow one click away."""
+    return {"previous": day - timedelta(days=1), "next": day + timedelta(days=1), "today": today,
+            "tomorrow": today + timedelta(days=1)}
+
+
 @bp.get("/guestbook")
 @access.require(PERMISSION)
 def guestbook():
     moment = clock.now()
     offices = _offices()
+    today_of = {o.slug: o.local(moment).date() for o in offices}
+    first = min(today_of.values()) if today_of else moment.date()
+    requested = _requested_day()
+    day = requested or first
+    on_today = requested is None or all(requested == d for d in today_of.values())
     with access.runtime().db.session() as s:
-        books = [desk.today(s, office, moment) for office in offices]
-        escalated = desk.escalations(s, [o.slug for o in offices])
+        books = [desk.day_book(s, office, requested or today_of[office.slug], moment) for office in offices]
+        escalated = desk.escalations(s, [o.slug for o in offices]) if on_today else []
         listed = {v.id: v for b in books for v in (*b.expected, *b.waiting, *b.with_host)}
         listed.update({v.id: v for v in escalated})
         reach = deliveries.host_reach(s, access.runtime().config, list(listed.values()), moment)
         s.expunge_all()
     shown = sum(len(b.expected) + len(b.waiting) + len(b.with_host) + len(b.done) for b in books)
     access.audit(audit_log.VIEW, "guestbook", None, offices[0].slug if len(offices) == 1 else None,
-                 detail={"results": shown, "escalations": len(escalated)})
-    today_local = {o.slug: o.local(moment).date() for o in offices}
-    first = min(today_local.values()) if today_local else moment.date()
-    export = ExportForm(formdata=None, date_from=first, date_to=first)
+                 detail={"results": shown, "escalations": len(escalated),
+                         "day": requested.isoformat() if requested else None})
+    today_local = {slug: requested or local for slug, local in today_of.items()}  # the day each book shows
+    export = ExportForm(formdata=None, date_from=day, date_to=day)
     return render_template("dashboard/guestbook.html", books=books, escalated=escalated, today_local=today_local,
-                           code_form=CodeForm(), action_form=ActionForm(), export_form=export, reach=reach,
-                           **_helpers())
+                           day=day, on_today=on_today, day_links=_day_links(day, first),
+                           code_form=CodeForm(), action_form=ActionForm(), checkout_form=CheckOutForm(formdata=None),
+                           export_form=export, reach=reach, **_helpers())
+
+
+@bp.get("/guestbook/search")
+@access.require(PERMISSION)
+def guestbook_search():
+    """A guest by visit code, badge number or part of the name; a code found once opens the visit."""
+    text = " ".join(request.args.get("q", "").split())
+    with refused_on(desk.DeskError, _error_text, url_for("dashboard.guestbook")), \
+            access.runtime().db.session() as s:
+        found = desk.search(s, access.office_slugs(), text)
+        reach = deliveries.host_reach(s, access.runtime().config, found, clock.now())
+        s.expunge_all()
+    offices = access.office_slugs()
+    access.audit(audit_log.VIEW, "guestbook_search", None, offices[0] if len(offices) == 1 else None,
+                 detail={"results": len(found)})
+    code = security.normal_code(text)
+    if len(found) == 1 and found[0].code == code:
+        return _back(found[0].id)
+    return render_template("dashboard/guestbook_search.html", query=text, found=found, reach=reach,
+                           limit=desk.SEARCH_LIMIT,
+                           action_form=ActionForm(), checkout_form=CheckOutForm(formdata=None), **_helpers())
 
 
 @bp.post("/guestbook/find")
@@ -202,6 +252,7 @@ def guestbook_visit(visit_id: int):
     return render_template("dashboard/guestbook_visit.html", visit=visit, office=office, history=history,
                            host_messages=messages, message_reach=message_reach, reach=reach,
                            checkin_form=checkin, checkout_form=CheckOutForm(formdata=None),
+                           host_answer_form=HostAnswerForm(formdata=None), reason_max=REASON_MAX,
                            action_form=ActionForm(), **_helpers())
 
 
@@ -233,13 +284,32 @@ def guestbook_check_in(visit_id: int):
 def guestbook_check_out(visit_id: int):
     visit = _load(visit_id)
     form = CheckOutForm()
-    require_valid(form, gx("errors.form"), _visit_page(visit_id))
-    with refused_on(desk.DeskError, _error_text, _visit_page(visit_id)):
+    back = url_for("dashboard.guestbook") if request.form.get("back") == "list" else _visit_page(visit_id)
+    require_valid(form, gx("errors.form"), back)
+    with refused_on(desk.DeskError, _error_text, back):
         ids = desk.check_out(access.runtime(), visit_id, username=access.user().username,
                              id_returned=bool(form.id_returned.data))
     access.audit("check_out", "visit", visit_id, visit.office, detail={"survey_outbox": ids})
     flash(gx("checkout.done_survey" if ids else "checkout.done", code=visit.code), "success")
     return redirect(url_for("dashboard.guestbook"))
+
+
+@bp.post("/guestbook/visit/<int:visit_id>/host-answer")
+@access.require(PERMISSION)
+def guestbook_host_answer(visit_id: int):
+    """The host answered the desk by phone: came to meet the guest, or declined with a reason."""
+    visit = _load(visit_id)
+    form = HostAnswerForm()
+    back = url_for("dashboard.guestbook") if form.back.data == "list" else _visit_page(visit_id)
+    require_valid(form, gx("errors.form"), back)
+    answer = form.answer.data or ""
+    with refused_on(desk.DeskError, _error_text, back):
+        ids = desk.record_host_answer(access.runtime(), visit_id, username=access.user().username, answer=answer,
+                                      reason=form.reason.data)
+    access.audit("host_answer_by_phone", "visit", visit_id, visit.office,
+                 detail={"answer": answer, "guest_told": bool(ids), "outbox": ids})
+    flash(gx(f"phone_answer.done_{answer}" + ("" if ids else "_untold"), code=visit.code), "success")
+    return redirect(back)
 
 
 @bp.post("/guestbook/visit/<int:visit_id>/remind")
@@ -262,6 +332,19 @@ def guestbook_remind(visit_id: int):
             else:
                 flash(gx("escalations.reminded", code=visit.code), "success")
     return redirect(url_for("dashboard.guestbook")) if target else _back(visit_id)
+
+
+@bp.get("/guestbook/visit/<int:visit_id>/slip")
+@access.require(PERMISSION)
+def guestbook_slip(visit_id: int):
+    """The visitor slip to print for the guest: name, host, badge, time and the visit code's QR (A6 or an
+    80 mm receipt printer, chosen with `?paper=roll`)."""
+    visit = _load(visit_id)
+    office = _office_of(visit)
+    access.audit(audit_log.VIEW, "visit_slip", visit.id, visit.office)
+    paper = "roll" if request.args.get("paper") == "roll" else "a6"
+    return render_template("dashboard/guestbook_slip.html", visit=visit, office=office, paper=paper,
+                           qr=desk.qr_svg(visit.code), **_helpers())
 
 
 @bp.get("/guestbook/visit/<int:visit_id>/photo")

@@ -106,6 +106,7 @@ def inbox_nav_count() -> dict[str, object]:
     for item in items:
         if item["url"] == url_for("dashboard.inbox"):
             item["label"] = tx("nav_count", label=label, count=count)
+            item["live_count"] = tx("nav_count", label=label, count="{count}")  # live.js fills in the count
     return {"nav": items}
 
 
