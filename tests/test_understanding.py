@@ -16,6 +16,17 @@ from config.settings import CONFIG_DIR
 from tests.support.visits import NIK, menu_number, register, visits
 
 READER = ChatReader(CONFIG_DIR / "chat.yaml")
+JPEG = b"\xff\xd8\xff\xe0x"
+
+
+def to_the_purpose(whatsapp, runtime, standin) -> None:
+    """A visit's registration up to the purpose step (up to the photo step without `standin`)."""
+    whatsapp.send("halo")
+    whatsapp.send(menu_number(runtime))
+    for text in ("1", "Ketut Arsana", "1", NIK):
+        whatsapp.send(text)
+    if standin is not None:
+        whatsapp.send("", media=((standin.add_media(JPEG, "image/jpeg"), "image/jpeg"),))
 
 
 @pytest.fixture
@@ -148,11 +159,7 @@ def test_a_journey_asked_for_inside_another_starts(whatsapp, runtime):
 
 def test_a_free_text_answer_is_never_taken_for_an_intent(whatsapp, runtime, standin):
     """At the purpose step "mau lapor kehilangan" is the purpose, not a complaint."""
-    whatsapp.send("halo")
-    whatsapp.send(menu_number(runtime))
-    for text in ("1", "Ketut Arsana", "1", NIK):
-        whatsapp.send(text)
-    whatsapp.send("", media=((standin.add_media(b"\xff\xd8\xff\xe0x", "image/jpeg"), "image/jpeg"),))
+    to_the_purpose(whatsapp, runtime, standin)
     answer = whatsapp.send("mau lapor kehilangan barang bukti")
     assert "pegawai yang ingin Anda temui" in answer.text
 
@@ -203,10 +210,7 @@ def test_a_pin_with_bad_coordinates_is_plain_text(whatsapp):
 
 
 def test_a_sticker_is_not_a_visitors_photo(whatsapp, runtime, standin):
-    whatsapp.send("halo")
-    whatsapp.send(menu_number(runtime))
-    for text in ("1", "Ketut Arsana", "1", NIK):
-        whatsapp.send(text)
+    to_the_purpose(whatsapp, runtime, standin=None)
     answer = whatsapp.send("", media=((standin.add_media(b"RIFF....WEBP", "image/webp"), "image/webp"),))
     assert "*stiker*" in answer.text
     answer = whatsapp.send("", media=((standin.add_media(b"\xff\xd8\xff\xe0x", "image/jpeg"), "image/jpeg"),))
@@ -224,11 +228,7 @@ def test_rights_asked_politely(whatsapp, text, expected):
 
 def test_not_sure_whom_but_the_unit_named(whatsapp, runtime, standin):
     """ "blm tau siapa, yg penting bagian barang bukti": the unit is taken, not asked again."""
-    whatsapp.send("halo")
-    whatsapp.send(menu_number(runtime))
-    for text in ("1", "Ketut Arsana", "1", NIK):
-        whatsapp.send(text)
-    whatsapp.send("", media=((standin.add_media(b"\xff\xd8\xff\xe0x", "image/jpeg"), "image/jpeg"),))
+    to_the_purpose(whatsapp, runtime, standin)
     whatsapp.send("Mengambil barang bukti")
     answer = whatsapp.send("blm tau siapa, yg penting bagian barang bukti")
     assert "tanggal dan jam" in answer.text
