@@ -53,10 +53,11 @@ def create_app(config: object | None = None, runtime: runtime_module.Runtime | N
     runtime_module.install(rt)
     app.extensions["loket"] = rt
 
-    from handlers import dashboard, health, media, twilio_webhooks
+    from handlers import dashboard, health, media, metrics, twilio_webhooks
 
     app.register_blueprint(twilio_webhooks.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app, rt)  # GET /metrics, behind METRICS_TOKEN or METRICS_ALLOW
     app.register_blueprint(media.bp)  # visit QR images at signed URLs, for Twilio to fetch
     # Dashboard: Flask-Login, CSRF on every form, session cookie flags, /dashboard and / blueprints.
     dashboard.init_app(app, config)

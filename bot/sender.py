@@ -21,7 +21,7 @@ import redis
 from redis.exceptions import LockError
 from sqlalchemy import select, update
 
-from bot import keys, statuses
+from bot import keys, simulator, statuses
 from bot.clock import now
 from bot.db import Database
 from bot.delivery import Plan, plan_row
@@ -124,6 +124,8 @@ class Sender:
             self._finish(outbox_id, "canceled", statuses.EXPIRED, "its moment passed before it could be sent")
             logger.info("outbox %s dropped: expired", outbox_id)
             return "canceled"
+        if simulator.is_simulated(row.to_number):
+            return self._deliver_in_simulator(outbox_id)
         if route.hold:
             self._finish(outbox_id, statuses.HELD, route.hold, route.hold_message)
             logger.warning("outbox %s held: %s", outbox_id, route.hold)
@@ -153,6 +155,16 @@ class Sender:
             self.outbox.advance(session, outbox_id, receipt.status)
             session.commit()
         return receipt.status
+
+    def _deliver_in_simulator(self, outbox_id: int) -> str:
+        """A simulated address (bot/simulator.py) is nobody's WhatsApp: the row is delivered into the
+        simulator's chat instead of Twilio, whatever the window, and marked by its "SIM…" SID."""
+        with self.db.session() as session:
+            self.outbox.attach_sid(session, outbox_id, simulator.message_sid())
+            self.outbox.advance(session, outbox_id, "delivered")
+            session.commit()
+        logger.info("outbox %s delivered in the simulator", outbox_id)
+        return "delivered"
 
     def _choices(self, row: OutboundMessage) -> tuple[str | None, dict[str, str] | None]:
         """The session content showing this row's choices as buttons or a list, or (None, None): text."""

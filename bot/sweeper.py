@@ -14,12 +14,16 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import keys, statuses
+from bot import keys, metrics, statuses
 from bot.clock import now
 from bot.models import InboundMessage, OutboundMessage
 
 logger = logging.getLogger(__name__)
 
+# What a repair is, as the sweeper counts it (loket_sweeper_repairs_total{kind}, bot/metrics.py).
+REPAIR_KINDS = ("requeued", "unknown", "inbound")
+for _kind in REPAIR_KINDS:  # every kind shows from the start, at 0
+    metrics.SWEEPER_REPAIRS.labels(kind=_kind)
 
 
 def sweep(rt) -> dict[str, int]:
@@ -50,6 +54,9 @@ def sweep(rt) -> dict[str, int]:
         for inbound_id in unprocessed:
             rt.queue().enqueue("bot.jobs.process_inbound", inbound_id, job_id=f"inbound-{inbound_id}")
         result = {"requeued": len(stale), "unknown": unknown, "inbound": len(unprocessed)}
+        for kind, count in result.items():
+            if count:
+                metrics.SWEEPER_REPAIRS.labels(kind=kind).inc(count)
         if any(result.values()):
             logger.warning("sweeper repaired %s", result)
         return result

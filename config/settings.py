@@ -58,6 +58,13 @@ class Config:
     # Proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none, the safe default).
     TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
 
+    # GET /metrics (Prometheus' text format, handlers/metrics.py) answers only a scraper that sends
+    # `Authorization: Bearer <METRICS_TOKEN>`, or one whose address is in METRICS_ALLOW (comma-separated
+    # addresses or networks, e.g. "10.0.0.0/8,127.0.0.1"; the address as TRUSTED_PROXY_HOPS sees it).
+    # Both empty (the default): /metrics answers 404 to everyone.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+    METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "").strip()
+
     CONFIG_DIR = Path(os.environ.get("LOKET_CONFIG_DIR", str(CONFIG_DIR)))
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
     # The dashboard: hours a sign-in lasts at most, active or not (handlers/dashboard/access.py).

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
+from bot import simulator
 from bot.conversation import Conversation
 from bot.exceptions import ConfigError
 from bot.offices import Office
@@ -144,8 +145,10 @@ class Context:
 
     @property
     def staff(self) -> Staff:
-        """The office's employee directory (desk officers, hosts, identity documents)."""
-        return self.deps.directory.staff(self.office)
+        """The office's employee directory (desk officers, hosts, identity documents); a simulated
+        conversation sees every employee at their simulated address (bot/simulator.py)."""
+        staff = self.deps.directory.staff(self.office)
+        return simulator.staff_view(staff) if simulator.is_simulated(self.conv.phone) else staff
 
 
 Prompt = Callable[[Context], list[Reply]]

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import metrics
 from bot.inbound import Inbound, InvalidInbound
 from bot.outbox import Sent
 from handlers.signature import signed_url, twilio_signed
@@ -41,19 +42,24 @@ def _media_origins(config) -> tuple[str, ...]:
 @bp.post("/whatsapp")
 @twilio_signed
 def whatsapp() -> Response:
-    runtime = current_app.extensions["loket"]
+    with metrics.WEBHOOK_SECONDS.time():
+        return _whatsapp(current_app.extensions["loket"])
+
+
+def _whatsapp(runtime) -> Response:
     try:
         inbound = Inbound.from_form(request.form, media_origins=_media_origins(runtime.config))
     except InvalidInbound as exc:
         logger.warning("unusable inbound webhook at %s: %s", signed_url(), exc)
         return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
+    office = runtime.offices.by_number(inbound.to_number)
+    metrics.INBOUND.labels(office=office.slug if office else metrics.NO_OFFICE).inc()
     try:
         return twiml(runtime.inbox.receive(inbound))
     except Exception:
         # Not a flow's bug (the inbox answers those): the database or Redis failed us. Twilio does
         # not deliver the body of a 5xx, so answer politely; a recorded message is swept up later.
         logger.exception("inbound %s failed", inbound.message_sid)
-        office = runtime.offices.by_number(inbound.to_number)
         text = runtime.messages.text("id", "system.error", hotline=office.hotline if office else "")
         response = MessagingResponse()
         response.message(text)

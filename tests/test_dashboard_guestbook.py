@@ -380,14 +380,14 @@ def test_csv_export_has_masked_identity_only_and_is_audited(app, runtime, visit)
     text = response.get_data(as_text=True).lstrip("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text)))
     walk_in = visits(runtime)[1]
-    assert [r["code"] for r in rows] == [walk_in.code, visit.code]  # by time: the walk-in came at 10.00
+    assert [r["Kode kunjungan"] for r in rows] == [walk_in.code, visit.code]  # by time: the walk-in came at 10.00
     second, first = rows
-    assert (first["name"], first["id_masked"], first["guest_whatsapp"]) == ("Ketut Arsana", NIK_MASKED,
-                                                                            "+62*****0001")
-    assert (first["badge"], first["locker"], first["id_held"], first["walk_in"]) == ("T-07", "L12", "KTP ****0001",
-                                                                                    "no")
-    assert first["scheduled"] == "2026-11-23 14:00" and first["checked_in_by"] == "desk1"
-    assert second["walk_in"] == "yes" and second["purpose"].startswith("'=HYPERLINK")
+    assert (first["Nama tamu"], first["Nomor identitas (tersamar)"], first["WhatsApp tamu"]) == (
+        "Ketut Arsana", NIK_MASKED, "+62*****0001")
+    assert (first["Tanda pengenal"], first["Kunci loker"], first["Kartu dititipkan"],
+            first["Tanpa daftar (walk-in)"]) == ("T-07", "L12", "KTP ****0001", "tidak")
+    assert first["Jadwal"] == "23-11-2026 14:00 WITA" and first["Check-in oleh"] == "desk1"
+    assert second["Tanpa daftar (walk-in)"] == "ya" and second["Keperluan"].startswith("'=HYPERLINK")
     assert NIK not in text and WALKIN_NIK not in text and CITIZEN not in text
     [audit] = _audits(runtime, "export", "guestbook")
     assert audit.detail == {"from": "2026-11-23", "to": "2026-11-23", "rows": 2}

@@ -161,7 +161,7 @@ def test_audit_log_page_lists_views_and_changes(app, runtime, whatsapp):
     desk.get(f"/dashboard/transcripts/{cid}")
     admin = signed_in(app, runtime, "admin1", "admin", None)
     html = admin.get(f"/dashboard/audit?subject_type=conversation&subject_id={cid}").get_data(as_text=True)
-    assert "desk1" in html and f"conversation #{cid}" in html and "1 hasil" in html
+    assert "desk1" in html and f"Percakapan #{cid}" in html and "1 hasil" in html  # the record type in words
 
 
 def test_home_counts_the_last_day_of_the_selected_office(app, runtime, whatsapp, frozen_clock):

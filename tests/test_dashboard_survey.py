@@ -4,6 +4,7 @@ escaped suggestions, and the XLSX tabulation opened with openpyxl."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -38,7 +39,13 @@ FORMULA = '=HYPERLINK("http://evil.example","klik")'
 _refs = iter(range(1, 10_000))
 
 
-def respond(runtime, answers, *, kind="inquiry", ref=None, office=OFFICE, suggestion=None, phone="+6281234500011"):
+def _id(value: float) -> str:
+    """A figure as the Indonesian dashboard writes it: two decimals after a comma."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def respond(runtime, answers, *, kind="inquiry", ref=None, office=OFFICE, suggestion=None, phone="+6281234500011",
+            profile=None):
     where = runtime.offices.get(office)
     with runtime.db.session() as s:
         invitation = survey.offer_survey(s, runtime.outbox, where, phone=phone, event_kind=kind,
@@ -46,7 +53,7 @@ def respond(runtime, answers, *, kind="inquiry", ref=None, office=OFFICE, sugges
                                          msgs=runtime.messages, config=runtime.config)
         assert invitation is not None
         saved = survey.save(s, invitation.id, answers=dict(zip(ikm.ELEMENTS, answers, strict=True)),
-                            suggestion=suggestion, complete=True)
+                            suggestion=suggestion, complete=True, profile=profile)
         assert saved is not None and saved.completed_at is not None
         s.commit()
 
@@ -103,14 +110,14 @@ def test_another_office_is_not_found(app, runtime, example):
     assert member.get(f"/dashboard/survey/export.xlsx?office={OTHER_OFFICE}").status_code == 404
     admin = signed_in(app, runtime, "admin1", "admin", None)
     page = admin.get(f"/dashboard/survey?office={OTHER_OFFICE}&{PERIOD}").get_data(as_text=True)
-    assert 'id="ikm-respondents">1<' in page and 'id="ikm-value">25.00<' in page and 'id="ikm-band">D<' in page
+    assert 'id="ikm-respondents">1<' in page and 'id="ikm-value">25,00<' in page and 'id="ikm-band">D<' in page
 
 
 def test_report_figures_match_the_worked_example(app, runtime, example):
     member = signed_in(app, runtime, "desk1", "desk", OFFICE)
     page = member.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
     assert 'id="ikm-respondents">3<' in page
-    assert f'id="ikm-value">{IKM:.2f}<' in page and 'id="ikm-band">B<' in page and "Baik" in page
+    assert f'id="ikm-value">{_id(IKM)}<' in page and 'id="ikm-band">B<' in page and "Baik" in page
     for element, value in zip(ikm.ELEMENTS, NRR, strict=True):
         assert f'<tr data-element="{element}">' in page
         assert f'data-element="{element}" data-nrr="{value:.2f}"' in page  # the chart's bar
@@ -128,7 +135,7 @@ def test_default_period_is_this_month_and_the_period_filters(app, runtime, examp
     member = signed_in(app, runtime, "handler1", "handler", OFFICE)
     assert 'id="ikm-respondents">3<' in member.get("/dashboard/survey").get_data(as_text=True)
     october = member.get("/dashboard/survey?date_from=2026-10-01&date_to=2026-10-31").get_data(as_text=True)
-    assert 'id="ikm-respondents">1<' in october and 'id="ikm-value">25.00<' in october
+    assert 'id="ikm-respondents">1<' in october and 'id="ikm-value">25,00<' in october
     empty = member.get("/dashboard/survey?date_from=2026-01-01&date_to=2026-01-31").get_data(as_text=True)
     assert 'id="ikm-respondents">0<' in empty and 'id="ikm-empty"' in empty and "<svg" not in empty
 
@@ -136,7 +143,7 @@ def test_default_period_is_this_month_and_the_period_filters(app, runtime, examp
 def test_unit_service_and_event_filters(app, runtime, example):
     member = signed_in(app, runtime, "handler1", "handler", OFFICE)
     by_service = member.get(f"/dashboard/survey?{PERIOD}&service={SERVICE}").get_data(as_text=True)
-    assert 'id="ikm-respondents">2<' in by_service and f'id="ikm-value">{IKM_SERVICE:.2f}<' in by_service
+    assert 'id="ikm-respondents">2<' in by_service and f'id="ikm-value">{_id(IKM_SERVICE)}<' in by_service
     by_unit = member.get(f"/dashboard/survey?{PERIOD}&unit=ptsp").get_data(as_text=True)
     assert 'id="ikm-respondents">2<' in by_unit
     pidum = member.get(f"/dashboard/survey?{PERIOD}&unit=pidum").get_data(as_text=True)
@@ -202,10 +209,10 @@ def test_the_report_builder_keeps_to_its_period_and_office(runtime, example):
 def test_read_only_viewers_see_the_figures_but_not_the_suggestions_text(app, runtime, example):
     viewer = signed_in(app, runtime, "viewer1", "viewer", OFFICE)
     page = viewer.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
-    assert f'id="ikm-value">{IKM:.2f}<' in page and "Saran dan masukan (2)" in page
+    assert f'id="ikm-value">{_id(IKM)}<' in page and "Saran dan masukan (2)" in page
     assert "Ruang tunggu panas" not in page and 'id="ikm-suggestions-hidden"' in page
     book = load_workbook(BytesIO(viewer.get(f"/dashboard/survey/export.xlsx?{PERIOD}").data))
-    assert book.sheetnames == ["Tabulasi IKM"]
+    assert book.sheetnames == ["Tabulasi IKM", "Profil responden"]  # no suggestions sheet
 
 
 def _rows(sheet) -> dict[str, list]:
@@ -266,5 +273,54 @@ def test_report_in_english(app, runtime, example):
     assert member.post("/dashboard/lang", {"lang": "en", "next": "/dashboard/survey"}).status_code == 302
     page = member.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
     assert "Public Satisfaction Index (IKM)" in page and "Good" in page and "Staff conduct" in page
+    assert f'id="ikm-value">{IKM:.2f}<' in page  # English: a decimal point
     book = load_workbook(BytesIO(member.get(f"/dashboard/survey/export.xlsx?{PERIOD}").data))
     assert _rows(book["IKM tabulation"])["Service grade"][0] == "B (Good)"
+
+
+def test_every_figure_on_the_indonesian_report_has_a_decimal_comma(app, runtime, example):
+    """The IKM, each NRR and weighted NRR, and the chart's labels: "84,26" beside the bands' "88,31", never
+    "84.26" (the chart's data-nrr stays machine-readable)."""
+    page = signed_in(app, runtime, "desk1", "desk", OFFICE).get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
+    table = page[page.index('id="ikm-nrr"'):page.index("</table>", page.index('id="ikm-nrr"'))]
+    chart_text = re.sub(r"<[^>]*>", " ", page[page.index("<svg"):page.index("</svg>")])  # its words only
+    for part in (table, chart_text, page[page.index('id="ikm-value"'):page.index('id="ikm-band"')]):
+        assert not re.search(r"\d\.\d", part), re.search(r".{20}\d\.\d.{5}", part)
+    assert f'class="nrr">{_id(NRR[0])}</td>' in table and ">0,407<" in table  # 11/3 x 1/9 = 0.4074
+
+
+def test_the_respondent_profile_is_tabulated_on_the_page_and_in_the_xlsx(app, runtime, frozen_clock):
+    """PermenPANRB 14/2017's respondent profile: per question each answer's respondents and share, every answer
+    listed (a zero too), the skipped ones as "Tidak diisi"; in the dashboard's language."""
+    frozen_clock.set(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+    woman = {"gender": "female", "age_band": "age30s", "education": "s1", "occupation": "asn"}
+    respond(runtime, R1, profile=woman)
+    respond(runtime, R2, profile={**woman, "age_band": "age40s", "occupation": "self"})
+    respond(runtime, R3, profile={"gender": "male"})
+    member = signed_in(app, runtime, "desk1", "desk", OFFICE)
+    page = member.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
+    table = page[page.index('id="ikm-profile"'):page.index("</table>", page.index('id="ikm-profile"'))]
+
+    def row(field: str, answer: str) -> str:
+        start = table.index(f'data-field="{field}" data-answer="{answer}"')
+        return re.sub(r"<[^>]*>", "|", table[start:table.index("</tr>", start)])
+
+    assert "Jenis kelamin" in table and "|Perempuan|" in row("gender", "female")
+    assert "|2|" in row("gender", "female") and "66,67 %" in row("gender", "female")
+    assert "|1|" in row("gender", "male") and "33,33 %" in row("gender", "male")
+    assert "|0|" in row("education", "sd") and "0,00 %" in row("education", "sd")  # every answer, a zero too
+    assert "Tidak diisi" in row("age_band", "-") and "|1|" in row("age_band", "-")
+    assert 'data-field="gender" data-answer="-"' not in table  # everyone answered it
+    book = load_workbook(BytesIO(member.get(f"/dashboard/survey/export.xlsx?{PERIOD}").data))
+    sheet = book["Profil responden"]
+    lines = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert ["Jenis kelamin", "Laki-laki", 1, pytest.approx(1 / 3)] in lines
+    assert [None, "Perempuan", 2, pytest.approx(2 / 3)] in lines
+    assert [None, "Tidak diisi", 1, pytest.approx(1 / 3)] in lines  # the third skipped the age band
+    assert sheet.cell(5, 4).number_format == "0.00%"
+    member.post("/dashboard/lang", {"lang": "en", "next": "/dashboard/survey"})
+    page = member.get(f"/dashboard/survey?{PERIOD}").get_data(as_text=True)
+    assert "Respondent profile" in page and "Female" in page and "66.67 %" in page
+    book = load_workbook(BytesIO(member.get(f"/dashboard/survey/export.xlsx?{PERIOD}").data))
+    assert ["Gender", "Male", 1, pytest.approx(1 / 3)] in [[c.value for c in r] for r in book["Respondent profile"]
+                                                              .iter_rows()]

@@ -24,7 +24,7 @@ def test_the_report_page_shows_the_computed_ikm(server, browser_page, runtime):
     page.click("#login-form button[type=submit]")
     page.wait_for_url(f"{server}/dashboard/survey")
     assert page.inner_text("#ikm-respondents") == "3"
-    assert page.inner_text("#ikm-value") == f"{IKM:.2f}"
+    assert page.inner_text("#ikm-value") == f"{IKM:.2f}".replace(".", ",")  # Indonesian: a decimal comma
     assert page.inner_text("#ikm-band") == "B"
     assert page.locator("#ikm-chart rect.bar").count() == 9
     assert page.locator("#ikm-chart").bounding_box()["height"] > 100  # drawn, not blocked by the CSP

@@ -82,6 +82,8 @@ PAGES: dict[str, Page] = {
     "dashboard.live": Page(EVERY_ROLE, lambda w: {"view": "inbox"}),  # the poll: counts of the user's own offices
     "dashboard.messages": Page(_roles(DESK, HANDLER)),
     "dashboard.rights": Page(_roles()),
+    "dashboard.simulator_page": Page(_roles(DESK), one_office=True),
+    "dashboard.simulator_chat": Page(_roles(DESK), one_office=True),
     "dashboard.survey_report": Page(EVERY_ROLE),
     "dashboard.survey_export": Page(EVERY_ROLE, lambda w: {"date_from": DAY, "date_to": DAY}),
     "dashboard.whatsapp_templates": Page(_roles()),
@@ -126,6 +128,8 @@ FORMS: dict[str, tuple[object, dict]] = {
     "dashboard.rights": (None, {"office": OFFICE, "address": CITIZEN}),
     "dashboard.rights_export": (None, {"office": OFFICE, "address": CITIZEN, "format": "json"}),
     "dashboard.rights_erase": (None, {"office": OFFICE, "address": CITIZEN, "confirm": CITIZEN}),
+    "dashboard.simulator_send": (None, {"who": "citizen", "text": "halo"}),
+    "dashboard.simulator_new": (None, {}),
     "dashboard.whatsapp_templates_sync": (None, {}),
     "dashboard.transcripts_search": (None, {"q": "halo"}),
     "dashboard.users": (None, {"username": "baru1", "display_name": "Baru", "role": "admin", "office": "",
@@ -346,4 +350,4 @@ def test_exports_of_another_office_hold_none_of_this_offices_rows(app, runtime, 
     ours = list(csv.DictReader(io.StringIO(_text(signed_in(app, runtime, "desk1", DESK).get(url)).lstrip("\ufeff"))))
     theirs = list(csv.DictReader(io.StringIO(
         _text(signed_in(app, runtime, "desk2", DESK, office=OTHER_OFFICE).get(url)).lstrip("\ufeff"))))
-    assert [r["code"] for r in ours] == [world.visit_code] and theirs == []
+    assert [r["Kode kunjungan"] for r in ours] == [world.visit_code] and theirs == []

@@ -3,6 +3,7 @@ audited, CSRF required); other roles get 403."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -64,6 +65,9 @@ def test_admin_sees_every_template_and_syncs_them(app, runtime, standin, work):
     jobs.poll_approvals()
     page = admin.get(PAGE).get_data(as_text=True)
     assert f"{TEMPLATE_COUNT} dibuat, {TEMPLATE_COUNT} diajukan" in page and "oleh admin1" in page
+    # The admin has no office: the sync's time is on the offices' clock with its label, as every time is.
+    assert re.search(r'id="last-sync">Sinkronisasi terakhir \d\d-\d\d-\d{4} \d\d:\d\d WITA oleh admin1', page)
+    assert " UTC" not in page
     assert 'data-kind="host_notice" data-lang="id" data-status="approved"' in page
     assert notice.content_sid in page and notice.name in page
     assert 'data-kind="visit_outcome" data-lang="en" data-status="rejected"' in page and "TAG_CONTENT_MISMATCH" in page

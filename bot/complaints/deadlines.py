@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from bot import defaults
+from bot import defaults, simulator
 from bot.clock import as_utc
 from bot.complaints import model
 from bot.models.complaints import Complaint, ComplaintEvent
@@ -89,7 +89,8 @@ def due_today(complaint: Complaint, office: Office, now: datetime, targets: Targ
 def overdue_complaints(session: Session, offices: OfficeDirectory, now: datetime, targets: Targets,
                        office: str | None = None) -> list[tuple[Complaint, tuple[str, ...]]]:
     """Open complaints past a target, oldest first (for the dashboard's queue)."""
-    query = select(Complaint).where(Complaint.status.in_(model.OPEN_STATUSES)).order_by(Complaint.received_at)
+    query = select(Complaint).where(Complaint.status.in_(model.OPEN_STATUSES),
+                                    simulator.real(Complaint.phone)).order_by(Complaint.received_at)
     if office:
         query = query.where(Complaint.office == office)
     found = []

@@ -16,6 +16,7 @@ import io
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import phone as phones
+from bot import simulator
 from bot.clock import as_utc, now
 from bot.masking import mask_id, mask_nik, mask_phone
 from bot.models import OutboundMessage
@@ -77,7 +79,7 @@ def day_bounds(office: Office, first: date, last: date | None = None) -> tuple[d
 def today(session: Session, office: Office, moment: datetime) -> Today:
     """Visits of the office's local today, plus guests still in the building from earlier days."""
     start, end = day_bounds(office, office.local(moment).date())
-    rows = session.scalars(select(Visit).where(Visit.office == office.slug, or_(
+    rows = session.scalars(select(Visit).where(Visit.office == office.slug, simulator.real(Visit.citizen_phone), or_(
         and_(Visit.scheduled_at >= start, Visit.scheduled_at < end),
         and_(Visit.checked_in_at >= start, Visit.checked_in_at < end),
         and_(Visit.checked_in_at.is_not(None), Visit.checked_out_at.is_(None)))).order_by(Visit.scheduled_at))
@@ -87,7 +89,8 @@ def today(session: Session, office: Office, moment: datetime) -> Today:
 def escalations(session: Session, slugs: list[str]) -> list[Visit]:
     """Visits whose host never answered and the worker escalated to the desk (SOP 000 step 6)."""
     return list(session.scalars(select(Visit).where(
-        Visit.office.in_(slugs), Visit.status == model.AWAITING_HOST, Visit.escalated_at.is_not(None),
+        Visit.office.in_(slugs), simulator.real(Visit.citizen_phone), Visit.status == model.AWAITING_HOST,
+        Visit.escalated_at.is_not(None),
         Visit.checked_out_at.is_(None)).order_by(Visit.escalated_at)).unique())
 
 
@@ -326,7 +329,7 @@ def day_book(session: Session, office: Office, day: date, moment: datetime) -> T
     if day == office.local(moment).date():
         return today(session, office, moment)
     start, end = day_bounds(office, day)
-    rows = session.scalars(select(Visit).where(Visit.office == office.slug, or_(
+    rows = session.scalars(select(Visit).where(Visit.office == office.slug, simulator.real(Visit.citizen_phone), or_(
         and_(Visit.scheduled_at >= start, Visit.scheduled_at < end),
         and_(Visit.checked_in_at >= start, Visit.checked_in_at < end))).order_by(Visit.scheduled_at))
     return _sorted(office, rows.unique())
@@ -360,7 +363,8 @@ def search(session: Session, slugs: list[str], text: str) -> list[Visit]:
     matches = [func.lower(Visit.name).like(pattern, escape="\\"), func.lower(Visit.badge_number) == typed.lower()]
     if len(code) == security.CODE_LENGTH:
         matches.append(Visit.code == code)
-    rows = session.scalars(select(Visit).where(Visit.office.in_(slugs), or_(*matches)).order_by(
+    rows = session.scalars(select(Visit).where(
+        Visit.office.in_(slugs), simulator.real(Visit.citizen_phone), or_(*matches)).order_by(
         (Visit.checked_in_at.is_not(None) & Visit.checked_out_at.is_(None)).desc(), Visit.scheduled_at.desc(),
         Visit.id.desc()).limit(SEARCH_LIMIT))
     return list(rows.unique())
@@ -380,14 +384,19 @@ def _cell(value: object) -> str:
 
 
 def _local(office: Office, moment: datetime | None) -> str:
-    return office.local(as_utc(moment)).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """`23-11-2026 14:00 WITA`, as the dashboard writes it."""
+    return f"{office.local(as_utc(moment)).strftime('%d-%m-%Y %H:%M')} {office.zone_abbr}" if moment else ""
 
 
-def export_csv(session: Session, offices: list[Office], first: date, last: date) -> tuple[str, int]:
-    """The guest book of these offices' local days first..last as CSV (identity masked); (text, rows)."""
+def export_csv(session: Session, offices: list[Office], first: date, last: date,
+               words: Callable[[str], str]) -> tuple[str, int]:
+    """The guest book of these offices' local days first..last as CSV (identity masked); (text, rows).
+    Headers and values in the dashboard's language: `words(key)` is a guest book catalog string
+    (config/messages/dashboard_guestbook), e.g. words("status.awaiting_host") "Menunggu jawaban pegawai"."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([words(f"export.col.{name}") for name in CSV_COLUMNS])
+    yes, no = words("export.yes"), words("export.no")
     count = 0
     for office in offices:
         start, end = day_bounds(office, first, last)
@@ -396,11 +405,12 @@ def export_csv(session: Session, offices: list[Office], first: date, last: date)
         for v in rows.unique():
             held = f"{v.id_held_type.upper()} ****{v.id_held_last4}" if v.id_held_type else ""
             writer.writerow([
-                office.slug, v.code, "yes" if v.walk_in else "no", _local(office, v.scheduled_at), _cell(v.name),
-                v.id_type.upper(), v.id_masked, mask_phone(v.citizen_phone), _cell(v.purpose), _cell(v.host_name),
-                _cell(v.unit), v.host_answer or "", v.status, _local(office, v.checked_in_at),
-                _cell(v.checked_in_by), _cell(v.badge_number), _cell(v.locker_key), held,
-                _local(office, v.id_returned_at), _local(office, v.checked_out_at), _cell(v.checked_out_by)])
+                office.name, v.code, yes if v.walk_in else no, _local(office, v.scheduled_at), _cell(v.name),
+                words(f"id_types.{v.id_type}"), v.id_masked, mask_phone(v.citizen_phone), _cell(v.purpose),
+                _cell(v.host_name), _cell(office.unit_name(v.unit) or v.unit),
+                words(f"answer.{v.host_answer or 'none'}"), words(f"status.{v.status}"),
+                _local(office, v.checked_in_at), _cell(v.checked_in_by), _cell(v.badge_number), _cell(v.locker_key),
+                held, _local(office, v.id_returned_at), _local(office, v.checked_out_at), _cell(v.checked_out_by)])
             count += 1
     return out.getvalue(), count
 

@@ -1,7 +1,9 @@
 """The IKM report as an XLSX workbook laid out like PermenPANRB 14/2017's tabulation:
 one row per respondent with the answers to U1..U9, then Σ nilai per unsur, NRR per unsur,
 NRR tertimbang per unsur (NRR × 1/9), the sum of the weighted NRR, the IKM of the unit
-(× 25) and its mutu pelayanan. A second sheet lists the suggestions (NIK-like numbers masked).
+(× 25) and its mutu pelayanan. A second sheet gives the respondents' profile (gender, age band, education,
+occupation: count and share, as the regulation's report does); a third lists the suggestions (NIK-like
+numbers masked).
 
 Numbers are written as numbers (exact values, shown with two or three decimals), so the sheet can
 be recomputed; text comes from the caller's `label` function (the dashboard catalog).
@@ -16,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from bot.dashboard.survey_profile import ProfileGroup
 from bot.masking import mask_nik
 from bot.survey import ikm
 from bot.survey.report import Report
@@ -26,9 +29,10 @@ BOLD = Font(bold=True)
 
 
 def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[str, str]],
-             suggestions: bool = True) -> Workbook:
+             suggestions: bool = True, profile: list[ProfileGroup] | None = None) -> Workbook:
     """`heading`: (caption, value) lines above the table (office, unit, service, period);
-    `suggestions`: whether the reader may see the citizens' free text (else the sheet is left out)."""
+    `suggestions`: whether the reader may see the citizens' free text (else the sheet is left out);
+    `profile`: the respondents' profile (bot/dashboard/survey_profile.py), a sheet of its own when given."""
     book = Workbook()
     sheet = book.active
     sheet.title = label("xlsx.sheet")
@@ -93,6 +97,8 @@ def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[s
     for index in range(2, len(columns) + 2):
         sheet.column_dimensions[get_column_letter(index)].width = 10
 
+    if profile is not None:
+        _profile_sheet(book, profile, label, report.result.respondents)
     if not suggestions:
         return book
     notes = book.create_sheet(label("xlsx.suggestions_sheet"))
@@ -107,6 +113,27 @@ def workbook(report: Report, *, label: Callable[..., str], heading: list[tuple[s
             cell.data_type = "s"  # a citizen's text starting with "=" stays text, never a formula
     notes.column_dimensions["B"].width = 90
     return book
+
+
+def _profile_sheet(book: Workbook, profile: list[ProfileGroup], label: Callable[..., str], total: int) -> None:
+    """Per question, each answer's respondents and share (a number shown as a percentage)."""
+    sheet = book.create_sheet(label("xlsx.profile_sheet"))
+    sheet.append([label("xlsx.profile_title")])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([label("xlsx.respondents"), total])
+    sheet.append([])
+    sheet.append([label("profile.col.field"), label("profile.col.answer"), label("profile.col.count"),
+                  label("profile.col.share")])
+    for cell in sheet[sheet.max_row]:
+        cell.font, cell.border = BOLD, BOX
+    for group in profile:
+        for index, row in enumerate(group.rows):
+            sheet.append([group.title if index == 0 else None, row.label, row.count, float(row.share)])
+            sheet.cell(sheet.max_row, 4).number_format = "0.00%"
+            for cell in sheet[sheet.max_row]:
+                cell.border = BOX
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 28
 
 
 def to_bytes(book: Workbook) -> bytes:

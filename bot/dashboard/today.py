@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import simulator
 from bot.clock import as_utc
 from bot.complaints import deadlines, model
 from bot.dashboard import deliveries
@@ -79,7 +80,7 @@ def citizens(requests: list[Handoff]) -> Citizens:
 
 def complaints(session: Session, office: Office, moment: datetime, targets: deadlines.Targets) -> Complaints:
     found = session.scalars(select(Complaint).where(
-        Complaint.office == office.slug, Complaint.status.in_(model.OPEN_STATUSES)))
+        Complaint.office == office.slug, Complaint.status.in_(model.OPEN_STATUSES), simulator.real(Complaint.phone)))
     overdue = due_today = 0
     for complaint in found:
         if deadlines.overdue(complaint, office, moment, targets):

@@ -73,7 +73,9 @@ class OutboundMessage(Base):
     """The outbox: every message we send, TwiML replies and worker sends alike, with its status."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),)
+    # created_at: /metrics counts the last 24 hours by status at every scrape (bot/metrics.py).
+    __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),
+                      Index("ix_outbound_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import simulator
 from bot.catalog import Catalog
 from bot.models.complaints import Complaint
 from bot.models.survey import SurveyInvitation, SurveyResponse
@@ -96,6 +97,7 @@ def build(session: Session, office: str, start: datetime, end: datetime, *, unit
     rows = list(session.execute(select(SurveyResponse, SurveyInvitation).join(
         SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id).where(
         SurveyResponse.office == office, SurveyResponse.completed_at.is_not(None),
+        simulator.real(SurveyInvitation.phone),
         SurveyResponse.completed_at >= start, SurveyResponse.completed_at < end).order_by(
         SurveyResponse.completed_at, SurveyResponse.id)).all())
     units = _units(session, office, [inv for _, inv in rows], catalog)

@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import simulator
 from bot.clock import as_utc
 from bot.directory import Directory
 from bot.effects import Job
@@ -287,7 +288,7 @@ class VisitService:
             specs = [notices.host_reminder(data, visit.host_phone, read=status == "read")] if visit.host_phone else []
             done.outcome = "host_reminded"
         else:
-            specs = notices.desk_notices(data, self.directory.staff(office), "escalation", status)
+            specs = notices.desk_notices(data, self._staff(office, visit), "escalation", status)
             visit.escalated_at = now
             done.outcome = "escalated"
         for spec in specs:
@@ -403,6 +404,11 @@ class VisitService:
     def _event(session: Session, visit: Visit, kind: str, actor: str, now: datetime, **detail) -> None:
         session.add(VisitEvent(visit_id=visit.id, kind=kind, actor=actor, detail=detail, at=now))
 
+    def _staff(self, office: Office, visit: Visit):
+        """Whom the desk's notices about this visit go to: a simulated visit's stay in the simulator."""
+        staff = self.directory.staff(office)
+        return simulator.staff_view(staff) if simulator.is_simulated(visit.citizen_phone) else staff
+
     @staticmethod
     def _employee_row(session: Session, office: Office, key: str | None) -> Employee | None:
         """The directory's row of a host (the visit keeps its own copy of the name and number, so a host
@@ -459,7 +465,7 @@ class VisitService:
         data = self._data(office, visit)
         if not visit.host_phone:
             visit.host_notice_outbox_id = None
-            for spec in notices.desk_notices(data, self.directory.staff(office), "no_host"):
+            for spec in notices.desk_notices(data, self._staff(office, visit), "no_host"):
                 self._send(session, office, done, spec)
             self._event(session, visit, "desk_notified", SYSTEM, now, reason="host_without_number")
             return

@@ -14,6 +14,7 @@ from handlers.dashboard.views import (
     live,
     messages,
     rights,
+    simulator,
     survey,
     templates,
     transcripts,
@@ -21,4 +22,4 @@ from handlers.dashboard.views import (
 )
 
 __all__ = ["audit_log", "auth", "catalog", "common", "complaints", "days_off", "employees", "guestbook", "home",
-           "inbox", "live", "messages", "rights", "survey", "templates", "transcripts", "users"]
+           "inbox", "live", "messages", "rights", "simulator", "survey", "templates", "transcripts", "users"]

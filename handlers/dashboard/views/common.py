@@ -7,45 +7,24 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from werkzeug.exceptions import InternalServerError
 
-from bot import clock
 from bot.dashboard import roles
 from bot.masking import mask_nik
-from handlers.dashboard import NAV, access, bp
+from handlers.dashboard import NAV, access, bp, formats
+from handlers.dashboard.formats import day_time, due_date, local_time, number
 
 logger = logging.getLogger(__name__)
 Row = TypeVar("Row")
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-
-
-def local_time(moment: datetime | None, office_slug: str | None = None) -> str:
-    """`23-11-2026 10:00 WITA` in the office's zone (UTC when the office is unknown)."""
-    if moment is None:
-        return ""
-    moment = clock.as_utc(moment)
-    office = access.runtime().offices.get(office_slug or "")
-    if office is None:
-        return moment.strftime("%d-%m-%Y %H:%M UTC")
-    return f"{office.local(moment).strftime('%d-%m-%Y %H:%M')} {office.zone_abbr}"
-
-
-def day_time(moment: datetime | None, office_slug: str | None = None) -> str:
-    """`09:20 WITA` for a moment of the office's today (today's lists), else the full `local_time`."""
-    if moment is None:
-        return ""
-    office = access.runtime().offices.get(office_slug or "")
-    if office is None or office.local(clock.as_utc(moment)).date() != office.local(clock.now()).date():
-        return local_time(moment, office_slug)
-    return f"{office.local(clock.as_utc(moment)).strftime('%H:%M')} {office.zone_abbr}"
 
 
 def status_label(status: str | None) -> str:
@@ -95,7 +74,10 @@ def label_cells(rows: str, heads: list[str | None]) -> Markup:
 @bp.context_processor
 def template_helpers() -> dict[str, object]:
     return {"t": access.t, "lang": access.lang(), "nav": nav_items(), "can": access.can,
-            "local_time": local_time, "day_time": day_time, "status_label": status_label, "office_name": office_name,
+            "local_time": local_time, "day_time": day_time, "due_date": due_date, "figure": number,
+            "visit_actor": formats.visit_actor, "audit_action": formats.audit_action,
+            "audit_subject": formats.audit_subject, "audit_detail": formats.audit_detail,
+            "status_label": status_label, "office_name": office_name,
             "offices": access.allowed_offices() if current_user.is_authenticated else [],
             "selected_office": access.selected_office() if current_user.is_authenticated else None,
             "sees_all": current_user.is_authenticated and roles.sees_all_offices(current_user.role)}
@@ -169,7 +151,13 @@ def save_form(form: Any, save: Callable[[], Any], *, error: type[Exception], mes
 
 
 def _error(status: int, key: str):
-    return render_template("dashboard/error.html", status=status, message=access.t(key)), status
+    # An address no route matches is outside the blueprint: its context processor did not run.
+    helpers = template_helpers() if request.blueprint != bp.name else {}
+    return render_template("dashboard/error.html", status=status, message=access.t(key), **helpers), status
+
+
+def _in_dashboard() -> bool:
+    return request.path == bp.url_prefix or request.path.startswith(f"{bp.url_prefix}/")
 
 
 @bp.errorhandler(403)
@@ -177,9 +165,31 @@ def forbidden(_exc):
     return _error(403, "error.forbidden")
 
 
-@bp.errorhandler(404)
-def not_found(_exc):
+@bp.app_errorhandler(404)
+def not_found(exc):
+    """A missing record or an unknown address under /dashboard: the styled page in the officer's language
+    (an address no route matches never reaches the blueprint's own handlers). Elsewhere, Werkzeug's page."""
+    if not _in_dashboard():
+        return exc
     return _error(404, "error.not_found")
+
+
+@bp.app_errorhandler(InternalServerError)
+def server_error(exc):
+    """A fault in a dashboard page: logged where it happened (Flask logs the traceback), then a styled page
+    in the officer's language. If even that page cannot be drawn (the database is down), plain text in both
+    languages."""
+    if not _in_dashboard():
+        return exc
+    try:
+        return _error(500, "error.server")
+    except Exception:  # the page itself failed: answer without it
+        logger.warning("dashboard error page failed at %s", request.path, exc_info=True)
+        return Response(PLAIN_500, status=500, mimetype="text/plain")
+
+
+PLAIN_500 = ("Maaf, terjadi gangguan pada dasbor. Silakan coba lagi sebentar lagi.\n"
+             "Sorry, the dashboard ran into a problem. Please try again shortly.\n")
 
 
 @bp.errorhandler(CSRFError)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import object_session, selectinload
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from bot import clock
+from bot import clock, simulator
 from bot import phone as phones
 from bot.complaints import model, service
 from bot.complaints.deadlines import Deadlines, Targets, deadlines, due_today, overdue
@@ -176,7 +176,7 @@ def _matches(complaint: Complaint, q: str, phone: str | None) -> bool:
 
 def _queue(queue: Queue) -> list[Row]:
     """The queue of this user's offices under these filters, oldest first."""
-    query = select(Complaint).where(Complaint.office.in_(access.office_slugs()))
+    query = select(Complaint).where(Complaint.office.in_(access.office_slugs()), simulator.real(Complaint.phone))
     if queue.status == "open":
         query = query.where(Complaint.status.in_(model.OPEN_STATUSES))
     elif queue.status:

@@ -419,7 +419,7 @@ def guestbook_export():
         refuse(gx("export.invalid"), url_for("dashboard.guestbook"))
     offices = _offices()
     with access.runtime().db.session() as s:
-        text, count = desk.export_csv(s, offices, form.date_from.data, form.date_to.data)
+        text, count = desk.export_csv(s, offices, form.date_from.data, form.date_to.data, words=gx)
     access.audit("export", "guestbook", None, offices[0].slug if len(offices) == 1 else None,
                  detail={"from": form.date_from.data.isoformat(), "to": form.date_to.data.isoformat(),
                          "rows": count})

@@ -14,7 +14,7 @@ from flask import Response, abort, render_template, request
 from bot import clock
 from bot.catalog import Catalog
 from bot.dashboard import audit as audit_log
-from bot.dashboard import survey_chart, survey_xlsx
+from bot.dashboard import survey_chart, survey_profile, survey_xlsx
 from bot.dashboard.roles import Role, grant
 from bot.offices import Office
 from bot.survey import ikm, report
@@ -138,6 +138,13 @@ def band_label(grade: str) -> str:
     return tx(f"band.{grade}")
 
 
+def _profile_label(key: str) -> str:
+    """A profile question's title or "not given" (this page's catalog), or an answer as the survey asked it."""
+    if key == "none" or key.startswith("field."):
+        return tx(f"profile.{key}")
+    return access.runtime().messages.text(access.lang(), f"survey.profile.{key}")
+
+
 @bp.get("/survey")
 @access.require(VIEW)
 def survey_report():
@@ -153,7 +160,7 @@ def survey_report():
         band=result.band, band_label=band_label, units=_unit_choices(q), services=_service_choices(q),
         event_kinds=EVENT_KINDS, unit_name=_unit_name(q, q.unit), service_name=_service_name(q, q.service),
         office_choices=[access.runtime().offices.get(s) for s in access.office_slugs()],
-        may_read=access.can(SUGGESTIONS))
+        may_read=access.can(SUGGESTIONS), profile=survey_profile.profile(built, _profile_label))
 
 
 @bp.get("/survey/export.xlsx")
@@ -170,7 +177,8 @@ def survey_export():
         heading.append((tx("xlsx.event"), tx(f"event.{q.event_kind}")))
     heading.append((tx("xlsx.period"), tx("period", start=q.start.strftime("%d-%m-%Y"),
                                           end=q.end.strftime("%d-%m-%Y"))))
-    book = survey_xlsx.workbook(built, label=tx, heading=heading, suggestions=access.can(SUGGESTIONS))
+    book = survey_xlsx.workbook(built, label=tx, heading=heading, suggestions=access.can(SUGGESTIONS),
+                                profile=survey_profile.profile(built, _profile_label))
     access.audit("export", "survey_report", None, q.office.slug,
                  detail={**q.args(), "respondents": built.result.respondents, "format": "xlsx"})
     name = f"ikm-{q.office.slug}-{q.start.isoformat()}-{q.end.isoformat()}.xlsx"

@@ -1,0 +1,31 @@
+"""gunicorn reads this file from the working directory (the Procfile's and the launcher's): it gives
+the web processes one directory to share their Prometheus counters through (prometheus_client's
+multiprocess mode; bot/metrics.py), before any of them imports prometheus_client.
+
+- PROMETHEUS_MULTIPROC_DIR set (bot/launcher.py, or the operator): used as it is. Whoever sets it
+  empties it before the processes that write to it start; stale files from an earlier run would be
+  added to this run's counters.
+- not set: this master makes one of its own under instance/prometheus/, empty, and removes it at exit.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+_own_dir = Path(__file__).resolve().parent / "instance" / "prometheus" / f"web-{os.getpid()}"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    shutil.rmtree(_own_dir, ignore_errors=True)
+    _own_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_own_dir)
+
+
+def child_exit(server, worker):
+    """A web process ended: its live gauges go (counters and histograms are kept and still summed)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") == str(_own_dir):  # this master's own, not one it was given
+        shutil.rmtree(_own_dir, ignore_errors=True)
