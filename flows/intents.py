@@ -2,10 +2,12 @@
 
 At the main menu a sentence that says what it wants starts that journey ("sy mau lapor dugaan korupsi
 dana desa", "mau ganti jam kunjungan sy"), with what it already gives filled in ("sy mau ketemu pak
-kasi pidum bsk jam 10": the host and the time, still confirmed at the end). Inside another step it is
-tried only when that step did not understand the message, so a free-text answer is never taken from
-it. Questions about the office ("sabtu buka gak?", "no telp kejari brp", "boleh bawa pisau?") are
-answered and the citizen stays where they were. The phrases are config/intents.yaml.
+kasi pidum bsk jam 10": the host and the time, still confirmed at the end). Inside another step, only
+what is asked outright comes before the step (a short question about the office, an officer, "gak jadi,
+mau lapor aja"); anything else is tried only when the step did not understand the message, so a
+free-text answer is never taken from it. Questions about the office ("sabtu buka gak?", "no telp kejari
+brp", "boleh bawa pisau?") are answered and the citizen stays where they were. The phrases are
+config/intents.yaml.
 """
 
 from __future__ import annotations
