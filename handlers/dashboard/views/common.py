@@ -188,7 +188,8 @@ def server_error(exc):
         return Response(PLAIN_500, status=500, mimetype="text/plain")
 
 
-PLAIN_500 = ("Maaf, terjadi gangguan pada dasbor. Silakan coba lagi sebentar lagi.\n"
+# The one dashboard text outside config/messages: the catalogs may be what failed.
+PLAIN_500 = ("Maaf, terjadi gangguan pada dasbor. Coba lagi sebentar lagi.\n"
              "Sorry, the dashboard ran into a problem. Please try again shortly.\n")
 
 

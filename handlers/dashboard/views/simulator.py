@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional
 
@@ -40,13 +39,12 @@ def ts(key: str, **values: Any) -> str:
 
 @bp.app_context_processor
 def _simulator_helpers() -> dict[str, Any]:
-    def simulated_badge(address: str | None) -> Markup:
-        """The flag a transcript of a simulated conversation carries."""
-        if not simulator.is_simulated(address):
-            return Markup("")
-        return Markup('<span class="badge simulated">{}</span>').format(ts("badge"))
+    def simulated_label(address: str | None) -> str:
+        """The flag a transcript of a simulated conversation carries ("" for a real one); the template
+        writes it in its badge, escaped like any text."""
+        return ts("badge") if simulator.is_simulated(address) else ""
 
-    return {"simulated_badge": simulated_badge, "kind_label": kind_label}
+    return {"simulated_label": simulated_label, "kind_label": kind_label}
 
 
 class SendForm(FlaskForm):
@@ -184,11 +182,3 @@ def simulator_new():
     return redirect(url_for("dashboard.simulator_page", who=CITIZEN))
 
 
-def bubble_text(body: str) -> Markup:
-    """A message as WhatsApp shows it: escaped, line breaks kept."""
-    return Markup("<br>").join(escape(line) for line in (body or "").split("\n"))
-
-
-@bp.app_template_filter("bubble")
-def _bubble_filter(body: str) -> Markup:
-    return bubble_text(body)
