@@ -10,7 +10,7 @@ import sys
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import cli
+from bot import cli, logs
 from bot import runtime as runtime_module
 from bot.dashboard import cli as dashboard_cli
 from bot.whatsapp import cli as whatsapp_cli
@@ -41,8 +41,33 @@ def _secret_key(config) -> str:
     return path.read_text().strip()
 
 
+def _log_level(config) -> str:
+    """LOG_LEVEL when set; else INFO for the service, WARNING for an operator's `flask <command>`
+    (its own output is the point, not the start-up lines of every component it builds)."""
+    if os.environ.get("LOG_LEVEL"):
+        return config.LOG_LEVEL
+    if os.environ.get("FLASK_RUN_FROM_CLI") and _flask_command(sys.argv[1:]) not in ("run", ""):
+        return "WARNING"
+    return config.LOG_LEVEL
+
+
+def _flask_command(args: list[str]) -> str:
+    """The command of `flask --app app catalog import …` ("catalog"), past flask's own options."""
+    takes_value = {"--app", "-A", "--env-file", "-e"}
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in takes_value:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return ""
+
+
 def create_app(config: object | None = None, runtime: runtime_module.Runtime | None = None) -> Flask:
     config = config or Config()
+    logs.configure(config.LOG_FORMAT, _log_level(config))  # gunicorn leaves the root logger to us
     app = Flask(__name__)
     app.config.from_object(config)
     hops = getattr(config, "TRUSTED_PROXY_HOPS", 0)

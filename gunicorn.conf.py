@@ -5,18 +5,28 @@ multiprocess mode; bot/metrics.py), before any of them imports prometheus_client
 - PROMETHEUS_MULTIPROC_DIR set (bot/launcher.py, or the operator): used as it is. Whoever sets it
   empties it before the processes that write to it start; stale files from an earlier run would be
   added to this run's counters.
-- not set: this master makes one of its own under instance/prometheus/, empty, and removes it at exit.
+- not set: this master makes one of its own under the instance directory's prometheus/
+  (LOKET_INSTANCE_DIR, else instance/), empty, and removes it at exit.
 """
 
 import os
 import shutil
 from pathlib import Path
 
-_own_dir = Path(__file__).resolve().parent / "instance" / "prometheus" / f"web-{os.getpid()}"
+_instance = Path(os.environ.get("LOKET_INSTANCE_DIR", "") or Path(__file__).resolve().parent / "instance")
+_own_dir = _instance / "prometheus" / f"web-{os.getpid()}"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     shutil.rmtree(_own_dir, ignore_errors=True)
     _own_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_own_dir)
+
+
+# LOG_FORMAT=json: gunicorn's access lines are JSON objects too, one per request (bot/logs.py writes the
+# application's). The query string is left out: a status callback's `?o=` is an outbox row, nothing more,
+# but no URL's parameters belong in a log collector.
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    access_log_format = ('{"time": "%(t)s", "level": "INFO", "logger": "gunicorn.access", "method": "%(m)s", '
+                         '"path": "%(U)s", "status": "%(s)s", "ms": %(M)s, "bytes": "%(B)s"}')
 
 
 def child_exit(server, worker):

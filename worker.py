@@ -17,7 +17,7 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 from rq.scheduler import RQScheduler
 
-from bot import jobs, redis_conn
+from bot import jobs, logs, redis_conn
 from bot import runtime as runtime_module
 from bot.complaints import jobs as complaint_jobs
 from bot.rights import jobs as rights_jobs
@@ -101,6 +101,14 @@ class Worker(SimpleWorker):
         self.stop.set()
         super().request_stop(signum, frame)
 
+    def perform_job(self, job, queue) -> bool:
+        # Once per job: an office profile (or catalog) edited on the dashboard since the last job is
+        # rebuilt before the job reads it (bot/revisions.py).
+        rt = runtime_module.current()
+        if rt.revisions is not None:
+            rt.revisions.refresh()
+        return super().perform_job(job, queue)
+
 
 def work(rt: runtime_module.Runtime, connection: redis.Redis, queues: list[Queue], stop: threading.Event) -> None:
     """RQ ends its work loop when Redis drops mid-job (a restart, a failover) and expects a
@@ -123,14 +131,15 @@ def work(rt: runtime_module.Runtime, connection: redis.Redis, queues: list[Queue
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = runtime_module.build(Config())
+    config = Config()
+    logs.configure(config.LOG_FORMAT, config.LOG_LEVEL)
+    rt = runtime_module.build(config)
     runtime_module.install(rt)
     stop = threading.Event()
     start_cron(rt, stop)
     # A fresh pool for the worker: RQ raises the socket timeout above its blocking BLPOP, but only
     # for connections opened afterwards, and redis-py's default (5 s) would end the worker early.
-    connection = redis.Redis.from_url(redis_conn.url_of(rt.redis))
+    connection = redis_conn.reconnect(rt.redis)
     queues = [Queue(name, connection=connection) for name in runtime_module.QUEUES]
     scheduler = start_scheduler(connection, queues, stop)
     try:

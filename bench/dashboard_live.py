@@ -6,8 +6,8 @@ realistic history (a year of visits, two months of outbox rows, closed and open 
 that the version's aggregates read real indexes, not empty tables. It prints:
 
 1. saturation: requests/s, p50 and p99 of the poll as a desk officer's browser sends it (If-None-Match: a
-   bodiless 304), of the same poll without the tag (200 + JSON), of the inbox page (what a changed tag
-   fetches), and of the bare endpoint;
+   bodiless 304), of the same poll without the tag (200 + JSON), of an open conversation page's poll
+   (`view=handoff`, 304), of the inbox page (what a changed tag fetches), and of the bare endpoint;
 2. 100 open dashboards: each polls every --interval seconds (the default DASHBOARD_LIVE_SECONDS, 5), first
    with nothing changing, then with a citizen asking for an officer every --change seconds (each change makes
    every dashboard fetch its inbox page once): requests/s served, p50/p99, and the server's CPU (its
@@ -90,6 +90,20 @@ def seed(database_url: str) -> None:
                           closed_at=at + timedelta(minutes=20) if closed else None))
         s.commit()
     db.dispose()
+
+
+def a_waiting_request(database_url: str) -> int:
+    """The id of one waiting request: the conversation page an officer keeps open."""
+    from sqlalchemy import select
+
+    from bot.db import Database
+    from bot.models.handoff import WAITING, Handoff
+
+    db = Database(database_url)
+    with db.session() as s:
+        found = s.scalar(select(Handoff.id).where(Handoff.status == WAITING).order_by(Handoff.id))
+    db.dispose()
+    return int(found)
 
 
 def ask_for_officer(database_url: str) -> None:
@@ -271,6 +285,9 @@ def measure(stack, args) -> None:
         cookie = Browser(full_port).sign_in()
         _, headers, _ = Browser(full_port, cookie).request("GET", LIVE)
         etag = headers["ETag"]
+        conversation = f"/dashboard/live?view=handoff&id={a_waiting_request(stack.database_url)}"
+        _, headers, _ = Browser(full_port, cookie).request("GET", conversation)
+        conversation_etag = headers["ETag"]
         for port, path in ((full_port, LIVE), (full_port, INBOX), (bare_port, "/dashboard/live")):
             saturate(port, path, cookie, None, 4, 2)  # warm-up: imports, pools, templates
         load = "/".join(f"{value:.1f}" for value in os.getloadavg())
@@ -283,6 +300,8 @@ def measure(stack, args) -> None:
         for label, port, path, tag in (("bare Flask JSON", bare_port, "/dashboard/live", None),
                                        ("poll, tag unchanged (304)", full_port, LIVE, etag),
                                        ("poll, no tag (200 + JSON)", full_port, LIVE, None),
+                                       ("conversation poll, unchanged (304)", full_port, conversation,
+                                        conversation_etag),
                                        ("inbox page (fetched on a change)", full_port, INBOX, None)):
             rate, tally = saturate(port, path, cookie, tag, 8, 8)
             print(f"{label:<38} | {rate:>6.0f} {tally.p(0.5):>7.1f} {tally.p(0.99):>7.1f} | {tally.statuses}",

@@ -53,7 +53,7 @@ from bot.i18n import Messages  # noqa: E402
 from config.settings import Config  # noqa: E402
 
 TOKEN = "bench-token"
-TO = "whatsapp:+6236621085"  # Kejaksaan Negeri Alor's number in config/offices/
+TO = "whatsapp:+6236621085"  # the Setda Klungkung's number in config/offices/ (31 services to search)
 SCRIPT = ["halo", "1", "3", "1", "syarat bantuan hukum", "menu", "2", "menu"]
 WARMUP_REQUESTS = 64  # per server, at 4 conversations: imports, pools, the catalog's search index
 
@@ -64,16 +64,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(app: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
+def start(app: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """gunicorn as the Procfile runs it. Its log (Loket writes a line per answered message, as in
+    production) goes to a file, as production's goes to a collector, not to this terminal."""
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
+             "--workers", "2", "--threads", "4", "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=sink, stderr=sink,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{app} exited with {process.returncode}")
+            raise RuntimeError(f"{app} exited with {process.returncode}: see {log}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return process
@@ -293,8 +296,9 @@ def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) ->
         "TWILIO_API_URL": "http://127.0.0.1:9",
     }
     subprocess.run([sys.executable, "-m", "bot.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-    full = start("app:create_app()", env, full_port)
-    bare = start("bench.bare_app:create_app()", env, bare_port)
+    logs = Path(tempfile.mkdtemp(prefix="loket-bench-logs-"))
+    full = start("app:create_app()", env, full_port, logs / "loket.log")
+    bare = start("bench.bare_app:create_app()", env, bare_port, logs / "bare.log")
     try:
         for port, tag in ((full_port, "WF"), (bare_port, "WB")):
             run_level(port, 4, WARMUP_REQUESTS, tag, answers)

@@ -1,6 +1,9 @@
-"""Operator commands: `flask --app app db-upgrade`, `flask --app app send-test --office … --to …`."""
+"""Operator commands: `flask --app app db-upgrade`, `flask --app app send-test --office … --to …`,
+`flask --app app catalog import FILE --office …`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -36,3 +39,61 @@ def register(app: Flask) -> None:
             ids = [r.id for r in rows]
         rt.outbox.enqueue(ids)
         click.echo(f"queued outbox {', '.join(map(str, ids))} to {mask_phone(number)}")
+
+    @app.cli.group("catalog")
+    def catalog() -> None:
+        """The Standar Pelayanan of an office (its catalog of services)."""
+
+    @catalog.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--office", "office_slug", required=True, help="office slug, e.g. kejari-alor")
+    @click.option("--unit", "unit_slug", default=None,
+                  help="unit of services the office does not have yet (default: its first unit)")
+    @click.option("--sk-number", default=None, help="the SK's number, when the document does not give it")
+    @click.option("--sk-date", type=click.DateTime(["%Y-%m-%d"]), default=None, help="the SK's date, YYYY-MM-DD")
+    def catalog_import(file: Path, office_slug: str, unit_slug: str | None, sk_number: str | None,
+                       sk_date) -> None:
+        """Read a Standar Pelayanan (.txt or .docx) into the office's DRAFT; publish it on the dashboard."""
+        from bot.catalog import CatalogError, drafts, standar
+
+        rt = current_app.extensions["loket"]
+        office = rt.offices.get(office_slug)
+        if office is None:
+            raise click.BadParameter(f"unknown office {office_slug!r}", param_hint="--office")
+        doc = standar.read(file, office_name=office.name)
+        _echo_found(file.name, doc)
+        if not doc.services:
+            raise click.ClickException(f"no service found in {file.name}: none of the usual headings "
+                                       "(Persyaratan, Prosedur, Waktu, Biaya/Tarif, Produk, Pengaduan) was found")
+        doc.sk_number = sk_number or doc.sk_number
+        doc.sk_date = sk_date.date() if sk_date else doc.sk_date
+        if not doc.sk_number:
+            raise click.ClickException("no draft saved: the document gives no SK number; pass --sk-number")
+        with rt.db.session() as session:
+            try:
+                done = drafts.import_draft(session, office, doc, config_dir=Path(rt.config.CONFIG_DIR),
+                                           source=file.name, unit=unit_slug)
+            except drafts.NothingToDraft as exc:
+                raise click.ClickException("no draft saved: every service misses a required section") from exc
+            except CatalogError as exc:
+                raise click.ClickException(f"no draft saved: {exc}") from exc
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--unit") from exc
+            session.commit()
+            merged, number = done.merged, done.version.number
+        for found in done.left_out:
+            click.echo(f"left out of the draft: {found.name} (missing {', '.join(found.missing)})")
+        click.echo(f"draft #{number} of {office.slug} saved (not published): {len(merged.replaced)} replaced, "
+                   f"{len(merged.added)} added, {len(merged.kept)} kept from the current catalog. "
+                   "Review and publish it on the dashboard.")
+
+
+def _echo_found(name: str, doc) -> None:
+    sk = f", SK {doc.sk_number}" if doc.sk_number else ", no SK number found"
+    sk += f" of {doc.sk_date.isoformat()}" if doc.sk_date else ""
+    click.echo(f"{name}: {len(doc.services)} service(s){sk}")
+    for n, found in enumerate(doc.services, start=1):
+        click.echo(f"{n}. {found.name}")
+        click.echo(f"   found:     {', '.join(found.found) or 'nothing'}")
+        click.echo(f"   missing:   {', '.join(found.missing) or 'nothing'}")
+        click.echo(f"   not given: {', '.join(found.absent) or 'nothing'}")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -17,6 +18,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # No request or job of ours idles that long mid-transaction; a frozen or orphaned process would,
 # and every writer of the rows it locked would wait on it.
 POSTGRES_IDLE_IN_TRANSACTION_MS = 60_000
+# A PostgreSQL connection that rested this long in the pool is pinged before use; one back from a
+# request that just ended is not. A restarted server (or a proxy that dropped idle connections) is
+# found at the ping and the pool reconnects; SQLAlchemy's pool_pre_ping pinged every checkout, which
+# cost a round trip (a scheduling slot on a busy machine) per checkout, two per message.
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 class Base(DeclarativeBase):
@@ -69,9 +75,30 @@ def make_engine(url: str) -> Engine:
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
     event.listen(engine, "connect", _postgres_settings)
+    event.listen(engine.pool, "checkin", _rested_from_now)
+    event.listen(engine.pool, "checkout", _ping_if_rested)
     return engine
+
+
+def _rested_from_now(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_rested(dbapi_connection, record, _proxy) -> None:
+    """SQLAlchemy's recipe for pessimistic disconnect handling, for rested connections only: raising
+    DisconnectionError makes the pool drop this connection and check out another (up to 3 times)."""
+    rested = record.info.get("checked_in_at")
+    if rested is None or time.monotonic() - rested < PING_AFTER_IDLE_SECONDS:
+        return  # fresh from connect, or back from a request a moment ago
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()  # the ping opened a transaction (psycopg is not in autocommit)
+    except Exception as error:  # psycopg.OperationalError and friends: the connection is gone
+        raise exc.DisconnectionError(str(error)) from error
 
 
 class Database:
@@ -91,6 +118,11 @@ class Database:
             raise
         finally:
             session.close()
+
+    @property
+    def sessions(self) -> sessionmaker:
+        """The session factory, for session events (bot/revisions.signal_commits)."""
+        return self._sessions
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -7,7 +7,13 @@ file no longer touches it. Rows are never deleted, because visits point at them:
 file, or is switched off on the dashboard, becomes inactive and is no longer offered to citizens.
 
 Reading never writes: conversations read the directory inside the inbox's transaction, and a second
-writer there would wait on SQLite's lock. The file is synced when a process starts (runtime.build),
+writer there would wait on SQLite's lock.
+
+Every message asks whether its sender is an employee (a host answering a visit notice), so each
+process keeps each office's staff in memory, keyed on the office's settings token (bot/revisions.py)
+and the employees file's mtime. Any committed change to an employee row, from the dashboard, the file
+sync or anywhere else, marks its office (the mapper events below) and bumps the token after the
+commit, so every process reloads at its next message. The file is synced when a process starts (runtime.build),
 every minute by the worker's cron (so an edited file shows within a minute), and when the dashboard's
 Employees page opens.
 """
@@ -20,10 +26,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from bot import revisions
 from bot.db import Database
 from bot.employees import Employee, Staff, for_citizens, is_placeholder_name, load_staff
 from bot.models.visits import Employee as EmployeeRow
@@ -36,6 +43,15 @@ DASHBOARD = "dashboard"
 HOST = "host"
 DESK = "desk"
 ROLES = (HOST, DESK)
+
+
+@event.listens_for(EmployeeRow, "after_insert")
+@event.listens_for(EmployeeRow, "after_update")
+@event.listens_for(EmployeeRow, "after_delete")
+def _employee_changed(_mapper, _connection, row: EmployeeRow) -> None:
+    session = object_session(row)
+    if session is not None:
+        revisions.note_change(session, row.office)
 
 
 def as_employee(row: EmployeeRow) -> Employee:
@@ -87,10 +103,13 @@ class Directory:
 
     db: Database
     config_dir: Path
+    revisions: revisions.RevisionWatch | None = None  # None: no cache, every call reads SQL
 
     def __post_init__(self) -> None:
         self._seen: dict[str, float] = {}  # office -> mtime of the file this process last synced
         self._lock = threading.Lock()
+        # office -> ((settings token, file mtime), what staff() answered then)
+        self._cache: dict[str, tuple[tuple[str, float], Staff]] = {}
 
     def _file(self, office: Office) -> Path | None:
         if not office.employees_file:
@@ -135,6 +154,18 @@ class Directory:
         """The office's active hosts and desk officers, plus the file's settings (accepted ID types).
         An office never synced yet falls back to its file, read-only. A placeholder name ("Contoh Nama
         Kasi PB3R") never leaves here: it reads "Petugas yang membidangi <unit>" (employees.for_citizens)."""
+        if self.revisions is None:
+            return self._read(office)
+        path = self._file(office)
+        key = (self.revisions.token(office.slug), path.stat().st_mtime if path else 0.0)
+        cached = self._cache.get(office.slug)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        staff = self._read(office)
+        self._cache[office.slug] = (key, staff)
+        return staff
+
+    def _read(self, office: Office) -> Staff:
         file_staff = load_staff(self.config_dir, office)
         with self.db.session() as session:
             rows = list(session.scalars(select(EmployeeRow).where(EmployeeRow.office == office.slug)

@@ -23,7 +23,7 @@ from bot.effects import EffectContext
 from bot.i18n import DEFAULT_LANGUAGE
 from bot.models import Conversation
 from bot.models.handoff import CLOSED, TAKEN, WAITING, Handoff
-from bot.offices import WEEKDAYS, Office
+from bot.offices import Office
 from bot.whatsapp.resolver import resolve
 from bot.workdays import Calendar
 from flows.base import Effect
@@ -53,13 +53,13 @@ def next_opening(office: Office, moment: datetime, calendar: Calendar | None = N
     local = office.local(moment)
     for offset in range(0, 60):
         day = local.date() + timedelta(days=offset)
-        hours = office.opening_hours.get(WEEKDAYS[day.weekday()])
-        if not hours or not calendar.is_workday(day):
+        if not calendar.is_workday(day):
             continue
-        start = datetime.combine(day, hours[0], tzinfo=office.zone)
-        end = datetime.combine(day, hours[1], tzinfo=office.zone)
-        if local < end:
-            return max(start, local)
+        for opens, closes in office.spans(day):  # a break in the day: back when it ends
+            start = datetime.combine(day, opens, tzinfo=office.zone)
+            end = datetime.combine(day, closes, tzinfo=office.zone)
+            if local < end:
+                return max(start, local)
     return None
 
 

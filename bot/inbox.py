@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import logs
 from bot.clock import now
 from bot.conversation import Conversation as ConversationState
 from bot.db import Database
@@ -60,7 +61,7 @@ class Inbox:
         database, not even its WAL. The flow that needs the digits gets the raw text in memory
         (`receive` → `process(raw_text=...)` → the engine)."""
         office = self.offices.by_number(inbound.to_number)
-        row = InboundMessage(
+        row = dict(
             message_sid=inbound.message_sid, office=office.slug if office else None,
             from_number=inbound.from_number, to_number=inbound.to_number,
             body=mask_nik(inbound.body) or _location_text(inbound),
@@ -69,13 +70,14 @@ class Inbox:
             wa_id=inbound.wa_id, button_payload=inbound.button_payload,
             replied_sid=inbound.replied_sid, external_user_id=inbound.external_user_id, received_at=now(),
             location=inbound.location.as_dict() if inbound.location else None)
-        with self.db.session() as session:
-            session.add(row)
-            try:
-                session.commit()
-                return row.id, True
-            except IntegrityError:
-                session.rollback()
+        # One statement in autocommit: on PostgreSQL no BEGIN and COMMIT round trips around it, and it
+        # is as durable (the commit's WAL flush is the same).
+        try:
+            with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                added = conn.execute(insert(InboundMessage).values(**row).returning(InboundMessage.id))
+                return added.scalar_one(), True
+        except IntegrityError:
+            pass
         with self.db.session() as session:
             existing = session.scalar(select(InboundMessage.id).where(
                 InboundMessage.message_sid == inbound.message_sid))
@@ -85,6 +87,9 @@ class Inbox:
         return existing, False
 
     def receive(self, inbound: Inbound, channel: str = "twiml") -> list[Sent]:
+        if self.offices.revisions is not None:
+            # Once per message, first: an office edited on the dashboard (any process) is rebuilt before use.
+            self.offices.revisions.refresh()
         inbound_id, _ = self.record(inbound)
         office = self.offices.by_number(inbound.to_number)
         if office is None:
@@ -109,6 +114,7 @@ class Inbox:
             if row.processed_at is not None:
                 return self.outbox.replies_to(session, inbound_id)
             record = self._conversation_row(session, office, row)
+            logs.bind(inbound_id=inbound_id, conversation_id=record.id)
             conv = self.store.load(office.slug, record.phone, record.state if record.version else None)
             outcome = self._run_engine(conv, session, row, record, office, raw_text)
             if outcome is None:  # the flow failed: its reads may have spoilt the transaction, start clean
@@ -133,6 +139,8 @@ class Inbox:
             committed.outbox_ids[:0] = released + [r.id for r in (replies if channel == "rest" else []) + later]
             session.commit()
             sent = self.outbox.detach(replies)
+        logger.info("answered at %s: %d in the reply, %d through the outbox", conv.step, len(sent),
+                    len(committed.outbox_ids))
         self.store.save(conv)
         self.outbox.enqueue(committed.outbox_ids)
         self.outbox.schedule(committed.jobs)

@@ -6,7 +6,7 @@ import logging
 
 from rq.job import Job
 
-from bot import runtime, sweeper
+from bot import logs, runtime, sweeper
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,8 @@ def send_outbound(outbox_id: int) -> str:
     retry_in = 0
     if job is not None and job.retries_left and job.retry_intervals:
         retry_in = job.get_retry_interval()
-    return rt.sender.send(outbox_id, retry_in=retry_in)
+    with logs.bound(outbox_id=outbox_id, job_id=job.id if job is not None else None):
+        return rt.sender.send(outbox_id, retry_in=retry_in)
 
 
 def on_send_failure(job: Job, connection, exc_type, exc_value, traceback) -> None:
@@ -36,7 +37,8 @@ def sweep() -> dict[str, int]:
 
 def process_inbound(inbound_id: int) -> int:
     """Answer, through the outbox, a message the webhook recorded but could not process."""
-    return sweeper.process_inbound(runtime.current(), inbound_id)
+    with logs.bound(inbound_id=inbound_id):
+        return sweeper.process_inbound(runtime.current(), inbound_id)
 
 
 def _current_job() -> Job | None:

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot import migrate, redis_conn
+from bot import logs, migrate, redis_conn
 from config.settings import INSTANCE_DIR, ROOT, Config
 
 logger = logging.getLogger("loket.launcher")
@@ -61,8 +61,8 @@ def banner(config: Config, redis_where: str) -> str:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = Config()
+    logs.configure(config.LOG_FORMAT, config.LOG_LEVEL)
     env, embedded = _children_env(config)
     migrate.upgrade(config.DATABASE_URL)
     workers = os.environ.get("WEB_CONCURRENCY", "2")

@@ -25,6 +25,7 @@ from bot.intents import IntentReader
 from bot.offices import OfficeDirectory, load_offices
 from bot.outbox import Outbox
 from bot.pacing import Pacer
+from bot.revisions import RevisionWatch, signal_commits
 from bot.sender import Sender
 from bot.store import ConversationStore
 from bot.transports import ConsoleTransport, Transport, TwilioTransport
@@ -59,6 +60,7 @@ class Runtime:
     transport: Transport
     sender: Sender
     schema: migrate.SchemaCheck  # is the database at the code's head (/healthz)
+    revisions: RevisionWatch | None = None  # which office's dashboard-edited settings changed
 
     def queue(self, name: str = DEFAULT_QUEUE) -> Queue:
         return Queue(name, connection=self.redis)
@@ -82,14 +84,17 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     db = Database(config.DATABASE_URL)
     schema = migrate.SchemaCheck(db.engine)
     schema.log_at_start()  # flask run, gunicorn and worker.py on an unmigrated database: one loud line
-    offices = load_offices(config.CONFIG_DIR)
+    revisions = RevisionWatch(connection)  # one HGETALL per message, job or dashboard request (refresh)
+    offices = load_offices(config.CONFIG_DIR, db=db, revisions=revisions)  # the YAML, then the dashboard's edits
     messages = Messages(config.CONFIG_DIR)
     templates.definitions(config.CONFIG_DIR)  # Loket's WhatsApp templates: a broken file stops start-up
     registry = registry or default_registry()
     # What flows may use besides their Context: read-only lookups (no Flask, no Redis).
-    directory = Directory(db, config.CONFIG_DIR)
+    signal_commits(db.sessions, revisions)  # a committed settings change reaches every process
+    revisions.refresh()
+    directory = Directory(db, config.CONFIG_DIR, revisions)
     directory.sync_all(offices)
-    deps = Deps(config=config, catalogs=Catalogs(config.CONFIG_DIR), directory=directory,
+    deps = Deps(config=config, catalogs=Catalogs(config.CONFIG_DIR, db, revisions), directory=directory,
                 chat=ChatReader(config.CONFIG_DIR / "chat.yaml"),
                 intents=IntentReader(config.CONFIG_DIR / "intents.yaml"))
     engine = Engine(registry, messages, Commands(config.CONFIG_DIR), config.SESSION_IDLE_SECONDS, deps)
@@ -105,7 +110,8 @@ def build(config, registry: FlowRegistry | None = None, transport: Transport | N
     inbox = Inbox(db, store, engine, offices, outbox, messages, effect_handlers, interactive=content is not None)
     runtime = Runtime(config=config, redis=connection, db=db, offices=offices, messages=messages,
                       registry=registry, deps=engine.deps, visits=visits, engine=engine, store=store, outbox=outbox,
-                      inbox=inbox, transport=transport, sender=None, schema=schema)  # type: ignore[arg-type]
+                      inbox=inbox, transport=transport, sender=None, schema=schema,
+                      revisions=revisions)  # type: ignore[arg-type]
     pacer = Pacer(connection, config.SEND_RATE_TEXT, config.SEND_RATE_MEDIA)
     runtime.sender = Sender(db, outbox, transport, runtime.status_callback_url, pacer, config, connection, content)
     return runtime

@@ -21,7 +21,7 @@ import redis
 from redis.exceptions import LockError
 from sqlalchemy import select, update
 
-from bot import keys, simulator, statuses
+from bot import keys, logs, simulator, statuses
 from bot.clock import now
 from bot.db import Database
 from bot.delivery import Plan, plan_row
@@ -65,7 +65,9 @@ class Sender:
             session.commit()
             if claimed.rowcount != 1:
                 return None
-            return session.get(OutboundMessage, outbox_id)
+            row = session.get(OutboundMessage, outbox_id)
+            logs.bind(conversation_id=row.conversation_id, office=row.office)
+            return row
 
     def _plan(self, row: OutboundMessage) -> Plan:
         with self.db.session() as session:
@@ -154,6 +156,7 @@ class Sender:
             self.outbox.attach_sid(session, outbox_id, receipt.sid)
             self.outbox.advance(session, outbox_id, receipt.status)
             session.commit()
+        logger.info("outbox %s sent as %s: %s", outbox_id, receipt.sid, receipt.status)
         return receipt.status
 
     def _deliver_in_simulator(self, outbox_id: int) -> str:

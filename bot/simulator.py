@@ -12,7 +12,9 @@ conversation see the directory with every employee's number replaced by their si
 (`staff_view`), so a simulated visit's host is `sim:p-<key>`, its notice reaches the simulator, and
 the real employee's phone hears nothing. The simulated address is the mark: reports, Today, the guest
 book's lists and the complaint queues leave out rows whose address is simulated (`real`), and the
-transcripts flag them (`is_simulated`).
+transcripts flag them (`is_simulated`). A simulated request for an officer is practice for the desk: the
+handoff inbox lists it with the "SIMULASI" badge, and Today shows it apart with the same badge, never in its
+counts of citizens waiting or being served.
 """
 
 from __future__ import annotations

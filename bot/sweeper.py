@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import keys, metrics, statuses
+from bot import keys, logs, metrics, statuses
 from bot.clock import now
 from bot.models import InboundMessage, OutboundMessage
 
@@ -70,5 +70,7 @@ def process_inbound(rt, inbound_id: int) -> int:
         if row is None or row.processed_at is not None or row.office is None:
             return 0
         office, sender, external = rt.offices.get(row.office), row.from_number, row.external_user_id
-    with rt.store.lock(office.slug, rt.inbox.conversation_key(office, sender, external)):
+        sid = row.message_sid
+    with logs.bound(message_sid=sid, office=office.slug, inbound_id=inbound_id), \
+            rt.store.lock(office.slug, rt.inbox.conversation_key(office, sender, external)):
         return len(rt.inbox.process(inbound_id, office, channel="rest"))

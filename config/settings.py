@@ -13,7 +13,9 @@ from bot import defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
-INSTANCE_DIR = ROOT / "instance"
+# Where a process keeps its local files (embedded SQLite and Redis, media, generated keys) unless a
+# setting names another place; LOKET_INSTANCE_DIR gives each process its own (tests/test_faults.py).
+INSTANCE_DIR = Path(os.environ.get("LOKET_INSTANCE_DIR", "") or ROOT / "instance")
 
 
 def _int(name: str, default: int) -> int:
@@ -64,6 +66,10 @@ class Config:
     # Both empty (the default): /metrics answers 404 to everyone.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
     METRICS_ALLOW = os.environ.get("METRICS_ALLOW", "").strip()
+    # Log lines: "text" (a line per event, the message's ids in brackets) or "json" (one object per line,
+    # for a log collector); both carry the MessageSid and conversation id on a message's path (bot/logs.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
 
     CONFIG_DIR = Path(os.environ.get("LOKET_CONFIG_DIR", str(CONFIG_DIR)))
     SESSION_IDLE_SECONDS = _int("SESSION_IDLE_SECONDS", defaults.SESSION_IDLE_SECONDS)
@@ -102,6 +108,15 @@ class Config:
     COMPLAINT_RETENTION_DAYS = _int("COMPLAINT_RETENTION_DAYS", defaults.COMPLAINT_RETENTION_DAYS)
     TRANSCRIPT_RETENTION_DAYS = _int("TRANSCRIPT_RETENTION_DAYS", defaults.TRANSCRIPT_RETENTION_DAYS)
     MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", "") or INSTANCE_DIR / "media")
+    # Media (visitors' photos) in an S3-compatible bucket instead of MEDIA_DIR: "s3://bucket/prefix"
+    # (bot/media_store.py). Needed as soon as web and workers run on more than one machine. The
+    # credentials and region are boto3's usual ones (or an instance role when the keys are empty);
+    # MEDIA_S3_ENDPOINT_URL points at an S3-compatible service (MinIO, Ceph, a provider's endpoint).
+    MEDIA_STORE_URL = os.environ.get("MEDIA_STORE_URL", "").strip()
+    MEDIA_S3_ENDPOINT_URL = os.environ.get("MEDIA_S3_ENDPOINT_URL", "").strip()
+    AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "").strip()
+    AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "").strip()
+    AWS_DEFAULT_REGION = os.environ.get("AWS_DEFAULT_REGION", "").strip()
 
     @property
     def twilio_enabled(self) -> bool:

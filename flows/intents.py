@@ -226,17 +226,20 @@ def _hours(ctx: Context) -> list[Reply]:
     if day is not None:
         values = {"day": ctx.t(f"days.{WEEKDAYS[day.weekday()]}"), "date": day.strftime("%d/%m/%Y")}
         holiday = ctx.calendar.holiday(day, ctx.lang)
-        hours = office.opening_hours.get(WEEKDAYS[day.weekday()])
+        spans = office.spans(day)
         if holiday:
             lines.append(ctx.t("intents.closed_holiday", holiday=holiday, **values))
-        elif hours:
-            lines.append(ctx.t("intents.open_day", start=hours[0].strftime("%H.%M"), end=hours[1].strftime("%H.%M"),
-                               zone=office.zone_abbr, **values))
+        elif spans:
+            start, end = spans[0][0].strftime("%H.%M"), spans[-1][1].strftime("%H.%M")
+            breaks = office_info.breaks_text(spans)
+            lines.append(ctx.t("intents.open_day_breaks", breaks=breaks, start=start, end=end, zone=office.zone_abbr,
+                               **values) if breaks else
+                         ctx.t("intents.open_day", start=start, end=end, zone=office.zone_abbr, **values))
         else:
             lines.append(ctx.t("intents.closed_day", **values))
         lines.append("")
     lines += [ctx.t("intents.hours_title", zone=office.zone_abbr), *office_info.opening_hours_lines(ctx, office),
-              ctx.t("office_info.hours_closed")]
+              office_info.closed_line(ctx, office), *office_info.estimate_note(ctx, office)]
     return say("\n".join(lines))
 
 

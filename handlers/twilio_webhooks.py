@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import metrics
+from bot import logs, metrics
 from bot.inbound import Inbound, InvalidInbound
 from bot.outbox import Sent
 from handlers.signature import signed_url, twilio_signed
@@ -54,6 +54,11 @@ def _whatsapp(runtime) -> Response:
         return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
     office = runtime.offices.by_number(inbound.to_number)
     metrics.INBOUND.labels(office=office.slug if office else metrics.NO_OFFICE).inc()
+    with logs.bound(message_sid=inbound.message_sid, office=office.slug if office else None):
+        return _answer(runtime, inbound, office)
+
+
+def _answer(runtime, inbound: Inbound, office) -> Response:
     try:
         return twiml(runtime.inbox.receive(inbound))
     except Exception:
@@ -87,5 +92,6 @@ def status() -> tuple[str, int]:
     if not sid or not state:
         return "", 400
     outbox_id = _outbox_id(request.args.get("o", ""))
-    runtime.outbox.apply_status(sid, state, request.form.get("ErrorCode"), outbox_id)
+    with logs.bound(message_sid=sid, outbox_id=outbox_id):
+        runtime.outbox.apply_status(sid, state, request.form.get("ErrorCode"), outbox_id)
     return "", 204

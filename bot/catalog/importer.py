@@ -1,4 +1,5 @@
-"""Seeds -> config/catalog/<office>.yaml.
+"""Seeds -> config/catalog/<office>.yaml: the seed documents read by bot/catalog/standar.py (through
+kejaksaan.py and setda.py), with this project's review decisions (curation.py) applied.
 
     python -m bot.catalog.importer [--seeds ../shared/seeds] [--out config/catalog] [--check]
 
@@ -19,6 +20,7 @@ import yaml
 
 from bot.catalog import curation, kejaksaan, setda
 from bot.catalog.fields import slugify
+from bot.catalog.standar import SERVICE_KEYS  # the catalog's key order, shared with imported drafts
 from bot.catalog.text import clean, is_table_rule
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,9 +54,6 @@ OFFICES = (
     OfficeSpec("setda-klungkung", "Sekretariat Daerah Kabupaten Klungkung", (("004", ""),)),
 )
 
-SERVICE_KEYS = ("id", "name", "unit", "sk_number", "persyaratan", "prosedur", "waktu", "biaya", "produk",
-                "pengaduan", "dasar_hukum", "sarana_prasarana", "kompetensi_pelaksana", "pengawasan_internal",
-                "jumlah_pelaksana", "jaminan_pelayanan", "jaminan_keamanan", "evaluasi_kinerja", "source", "notes")
 
 
 def seed_file(seeds: Path, prefix: str) -> Path:

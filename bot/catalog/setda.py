@@ -3,7 +3,8 @@
 The diktum KEDUA..KESEPULUH name each Lampiran's Bagian and services; each Lampiran body holds one
 table per service (rows "N<TAB>Label<TAB>value", values continued on later lines across page breaks).
 Services are read from the bodies and matched in order against the diktum list, so a malformed
-heading in a body can neither hide a service nor go unnoticed.
+heading in a body can neither hide a service nor go unnoticed. The decree's structure is checked
+here; each service's rows become catalog values through bot/catalog/standar.py, as any document's do.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.catalog.rows import LABELS, REQUIRED, field_for, field_value
-from bot.catalog.text import clean, is_table_rule
+from bot.catalog.rows import REQUIRED, field_for
+from bot.catalog.standar import service_values
+from bot.catalog.text import SOFT, clean, is_table_rule
 
 # Unit slugs as in config/offices/setda-klungkung.yaml, by Lampiran.
 UNIT_SLUGS = {"I": "pemerintahan", "II": "kesra", "III": "hukum", "IV": "perekonomian-sda", "V": "pbj",
@@ -143,15 +145,11 @@ def _service(raw: RawService, name: str, unit: str, number: str) -> dict:
     missing = [f for f in REQUIRED if f not in raw.rows]
     if missing:
         raise ValueError(f"service {name!r} lacks rows {missing}")
-    service: dict = {"name": name, "unit": unit, "sk_number": number}
-    for fname, _ in LABELS:
-        if fname in raw.rows:
-            try:
-                service[fname] = field_value(fname, raw.rows[fname], notes)
-            except ValueError as exc:
-                raise ValueError(f"service {name!r}: {exc}") from exc
-    service["notes"] = notes
-    return service
+    try:  # rows continue across page breaks: lines join back unless a sentence ended
+        values = service_values(raw.rows, notes, line_break=SOFT)
+    except ValueError as exc:
+        raise ValueError(f"service {name!r}: {exc}") from exc
+    return {"name": name, "unit": unit, "sk_number": number, **values, "notes": notes}
 
 
 def build(path: Path) -> tuple[list[dict], list[dict]]:

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import PurePosixPath
 
 import qrcode
 from markupsafe import Markup
@@ -27,8 +27,8 @@ from qrcode.image.svg import SvgPathImage
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from bot import media_store, simulator
 from bot import phone as phones
-from bot import simulator
 from bot.clock import as_utc, now
 from bot.masking import mask_id, mask_nik, mask_phone
 from bot.models import OutboundMessage
@@ -209,12 +209,11 @@ def check_photo(photo: Photo | None) -> str:
 
 
 def _store_photo(rt, office: Office, photo: Photo, suffix: str) -> tuple[str, int]:
-    relative = Path(office.slug) / now().strftime("%Y/%m") / f"{secrets.token_hex(16)}{suffix}"
-    target = settings.media_dir(rt.config) / relative
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target.write_bytes(photo.content)
-    target.chmod(0o600)
-    return str(relative), len(photo.content)
+    """Into the media store (bot/media_store.py), before the visit row that names it is committed."""
+    relative = str(PurePosixPath(office.slug) / now().strftime("%Y/%m") / f"{secrets.token_hex(16)}{suffix}")
+    content_type = (photo.content_type or "").split(";")[0].strip().lower()
+    media_store.for_config(rt.config).put(relative, photo.content, content_type)
+    return relative, len(photo.content)
 
 
 @dataclass(frozen=True)
@@ -422,13 +421,24 @@ def qr_svg(code: str) -> Markup:
     return Markup(svg[svg.index("<svg"):])  # noqa: S704  (our own drawing of a code of letters and digits)
 
 
-def photo_file(rt, visit: Visit) -> tuple[Path, str] | None:
-    """The stored photo's file and type, only inside MEDIA_DIR."""
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo's bytes read from the media store (at most PHOTO_MAX_BYTES: read whole, not streamed)."""
+
+    content: bytes
+
+
+def photo_file(rt, visit: Visit) -> tuple[StoredPhoto, str] | None:
+    """The stored photo's bytes and type, read from the media store for the view that checked access
+    (never a URL to the store: a bucket stays private). A key outside the store, or an object gone
+    from it, is None (404); a store that cannot be reached raises MediaStoreError."""
     photo = visit.photo
     if photo is None or photo.status != "stored" or not photo.path:
         return None
-    root = settings.media_dir(rt.config).resolve()
-    target = (root / photo.path).resolve()
-    if root not in target.parents or not target.is_file():
+    try:
+        content = media_store.for_config(rt.config).get(photo.path)
+    except ValueError:  # a key that would leave the store
         return None
-    return target, photo.content_type or "application/octet-stream"
+    if content is None:
+        return None
+    return StoredPhoto(content), photo.content_type or "application/octet-stream"

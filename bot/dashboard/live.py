@@ -10,6 +10,8 @@ the page shows; the web layer (handlers/dashboard/views/live.py) picks the topic
   counts of arrivals, departures, answers and notices catch two changes within one clock tick);
 - `deliveries`: the outbox rows changed today (a host notice read, a message failed or handled);
 - `complaints`: the open complaints (count, newest change);
+- `conversation`: one request's conversation page (the inbox's detail): the request's state and officer, the
+  citizen's messages (count, newest id) and the replies with their delivery statuses;
 - the local date always, and for Today a CLOCK_BUCKET: its deadlines and 24-hour counts move with time.
 
 Nothing here is personal: counts, ids and timestamps, hashed into an opaque tag before they leave.
@@ -29,14 +31,15 @@ from bot import statuses
 from bot.clock import as_utc
 from bot.complaints import model as complaint_model
 from bot.dashboard.guestbook import day_bounds
-from bot.models import OutboundMessage
+from bot.models import InboundMessage, OutboundMessage
 from bot.models.complaints import Complaint
 from bot.models.handoff import TAKEN, WAITING, Handoff
 from bot.models.visits import Visit
 from bot.offices import Office
 
 HANDOFFS, VISITS, DELIVERIES, COMPLAINTS, CLOCK = "handoffs", "visits", "deliveries", "complaints", "clock"
-TOPICS = (HANDOFFS, VISITS, DELIVERIES, COMPLAINTS, CLOCK)
+CONVERSATION = "conversation"
+TOPICS = (HANDOFFS, VISITS, DELIVERIES, COMPLAINTS, CLOCK, CONVERSATION)
 CLOCK_BUCKET = 300  # seconds: Today's time-driven counts (deadlines, the last 24 hours) refresh this often
 
 
@@ -53,6 +56,7 @@ class Waiting:
 class State:
     tag: str                 # opaque: changes when anything the page shows changes
     waiting: Waiting | None  # None for a role that does not see the inbox
+    found: bool = True       # False when the page's own record (`handoff`) is not there for these offices
 
 
 def _handoffs(session: Session, slugs: list[str]) -> tuple[Waiting, tuple]:
@@ -90,6 +94,23 @@ def _complaints(session: Session, slugs: list[str]) -> tuple:
     return tuple(_plain(v) for v in row)
 
 
+def _conversation(session: Session, slugs: list[str], handoff_id: int) -> tuple | None:
+    """One request and its conversation's messages, read through the request's office: None for a request that
+    is not there or is another office's. One round trip: the request by its key, the messages of each direction
+    by their indexed conversation, as correlated subqueries."""
+    def of(model, *columns):
+        return [select(column).where(model.conversation_id == Handoff.conversation_id).correlate(Handoff)
+                .scalar_subquery() for column in columns]
+
+    found = session.execute(select(
+        Handoff.status, Handoff.taken_by, Handoff.closed_at,
+        *of(InboundMessage, func.count(), func.max(InboundMessage.id)),
+        *of(OutboundMessage, func.count(), func.max(OutboundMessage.id), func.max(OutboundMessage.updated_at),
+            func.sum(case(statuses.RANK, value=OutboundMessage.status, else_=0))),  # sent, delivered, read, failed
+    ).where(Handoff.id == handoff_id, Handoff.office.in_(slugs))).first()
+    return None if found is None else tuple(_plain(v) for v in found)
+
+
 def _plain(value: object) -> object:
     """Comparable across databases: an aware UTC timestamp, else the value."""
     return as_utc(value).isoformat() if isinstance(value, datetime) else value
@@ -102,9 +123,9 @@ def _day_start(offices: Iterable[Office], moment: datetime) -> datetime:
 
 
 def state(session: Session, offices: list[Office], topics: Iterable[str], moment: datetime, *,
-          scope: str = "") -> State:
+          scope: str = "", handoff: int | None = None) -> State:
     """The version of a page showing `topics` of `offices` at `moment`; `scope` (the role, the view) is part
-    of the tag so that two pages never share one."""
+    of the tag so that two pages never share one; `handoff`: the request whose conversation page it is."""
     slugs = [o.slug for o in offices]
     wanted = set(topics)
     unknown = wanted - set(TOPICS)
@@ -122,7 +143,12 @@ def state(session: Session, offices: list[Office], topics: Iterable[str], moment
         parts.append(_deliveries(session, slugs, since))
     if COMPLAINTS in wanted and slugs:
         parts.append(_complaints(session, slugs))
+    found = True
+    if CONVERSATION in wanted and handoff is not None:
+        conversation = _conversation(session, slugs, handoff) if slugs else None
+        found = conversation is not None
+        parts.append((handoff, conversation))
     if CLOCK in wanted:
         parts.append(int(as_utc(moment).timestamp()) // CLOCK_BUCKET)
     tag = hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
-    return State(tag=tag, waiting=waiting)
+    return State(tag=tag, waiting=waiting, found=found)

@@ -7,10 +7,13 @@ and the tests; `from bot.models import X` works for every model.
 import importlib
 import pkgutil
 
+from bot.models.catalog import CatalogVersion
 from bot.models.core import Conversation, InboundMessage, OutboundMessage, StatusEvent
+from bot.models.office_profile import OfficeProfile
 from bot.models.templates import WhatsAppTemplate
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["Conversation", "InboundMessage", "OutboundMessage", "StatusEvent", "WhatsAppTemplate"]
+__all__ = ["CatalogVersion", "Conversation", "InboundMessage", "OfficeProfile", "OutboundMessage", "StatusEvent",
+           "WhatsAppTemplate"]

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, or_, select
 from sqlalchemy.orm import Session
 
+from bot import media_store
 from bot.clock import as_utc
 from bot.effects import Job
 from bot.masking import mask_nik
@@ -299,7 +300,9 @@ class Eraser:
         used = set(self.session.scalars(select(Visit.photo_id).where(Visit.photo_id.in_(photo_ids))))
         for photo in self.session.scalars(select(VisitPhoto).where(VisitPhoto.id.in_(photo_ids - used))):
             if photo.path:
-                (visit_settings.media_dir(self.config) / photo.path).unlink(missing_ok=True)
+                # A store that cannot be reached fails the erasure (nothing committed) rather than
+                # reporting a face erased that is still stored.
+                media_store.for_config(self.config).delete(photo.path)
             self.session.delete(photo)
             self.done.count("photos_deleted")
 

@@ -1,7 +1,8 @@
 """RQ jobs of the guest book: plain functions of ids, each safe to run twice.
 
 - download_photo: fetch a guest's WhatsApp photo (HTTP Basic auth, Twilio's redirect to its CDN,
-  a 404 for a moment after the webhook is retried later), check type and size, store it.
+  a 404 for a moment after the webhook is retried later), check type and size, store it in the
+  media store (bot/media_store.py; a store that fails for a moment is retried the same way).
 - host_followup: SOP 000 step 6, the desk makes sure the host read the notice: a reminder to the
   host, then an escalation to the desk officers, unless the host answered meanwhile.
 - purge_expired: the retention the consent notice promises.
@@ -12,12 +13,13 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from pathlib import Path
+from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import delete, select, update
 
+from bot import media_store
 from bot import runtime as runtime_module
 from bot.clock import now
 from bot.models.visits import Consent, Visit, VisitEvent, VisitPhoto
@@ -65,8 +67,24 @@ def _finish_photo(rt, photo_id: int, **values) -> None:
         session.commit()
 
 
+def _retry_later(rt, photo_id: int, attempt: int, error: str, final_error: str) -> str:
+    """The next attempt after MEDIA_RETRY_DELAYS[attempt] seconds; "failed" once they are used up."""
+    delays = settings.media_retry_delays(rt.config)
+    if attempt < len(delays):
+        _finish_photo(rt, photo_id, attempts=attempt + 1, error=error)
+        queue = rt.queue()
+        if delays[attempt] > 0:
+            queue.enqueue_in(timedelta(seconds=delays[attempt]), download_photo, photo_id, attempt + 1)
+        else:
+            queue.enqueue(download_photo, photo_id, attempt + 1)
+        return "retrying"
+    _finish_photo(rt, photo_id, status="failed", attempts=attempt + 1, error=final_error)
+    return "failed"
+
+
 def download_photo(photo_id: int, attempt: int = 0) -> str:
-    """Returns the photo's status; a transient failure schedules the next attempt (MEDIA_RETRY_DELAYS)."""
+    """Returns the photo's status; a transient failure (Twilio's media not ready yet, the media store
+    unreachable) schedules the next attempt (MEDIA_RETRY_DELAYS)."""
     rt = runtime_module.current()
     config = rt.config
     with rt.db.session() as session:
@@ -77,17 +95,7 @@ def download_photo(photo_id: int, attempt: int = 0) -> str:
     try:
         response = _fetch(config, url)
     except MediaNotReady as exc:
-        delays = settings.media_retry_delays(config)
-        if attempt < len(delays):
-            _finish_photo(rt, photo_id, attempts=attempt + 1, error=f"not ready ({exc})")
-            queue = rt.queue()
-            if delays[attempt] > 0:
-                queue.enqueue_in(timedelta(seconds=delays[attempt]), download_photo, photo_id, attempt + 1)
-            else:
-                queue.enqueue(download_photo, photo_id, attempt + 1)
-            return "retrying"
-        _finish_photo(rt, photo_id, status="failed", attempts=attempt + 1, error="media never became available")
-        return "failed"
+        return _retry_later(rt, photo_id, attempt, f"not ready ({exc})", "media never became available")
     except (requests.RequestException, PermissionError) as exc:
         logger.warning("photo %s: download failed: %s", photo_id, type(exc).__name__)
         _finish_photo(rt, photo_id, status="failed", attempts=attempt + 1, error=type(exc).__name__)
@@ -101,12 +109,13 @@ def download_photo(photo_id: int, attempt: int = 0) -> str:
     if content is None:
         _finish_photo(rt, photo_id, status="rejected", attempts=attempt + 1, error="larger than 5 MB")
         return "rejected"
-    relative = Path(office) / now().strftime("%Y/%m") / f"{secrets.token_hex(16)}{suffix}"
-    target = settings.media_dir(config) / relative
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target.write_bytes(content)
-    target.chmod(0o600)
-    _finish_photo(rt, photo_id, status="stored", attempts=attempt + 1, path=str(relative), size=len(content),
+    relative = str(PurePosixPath(office) / now().strftime("%Y/%m") / f"{secrets.token_hex(16)}{suffix}")
+    try:
+        media_store.for_config(config).put(relative, content, content_type)
+    except media_store.MediaStoreError as exc:
+        logger.warning("photo %s: media store failed: %s", photo_id, exc)
+        return _retry_later(rt, photo_id, attempt, "media store unavailable", "media store unavailable")
+    _finish_photo(rt, photo_id, status="stored", attempts=attempt + 1, path=relative, size=len(content),
                   content_type=content_type, error=None)
     return "stored"
 
@@ -137,11 +146,12 @@ def purge_expired(days: int | None = None) -> int:
     keep = days if days is not None else settings.retention_days(rt.config)
     cutoff = now() - timedelta(days=keep)
     removed = 0
+    store = media_store.for_config(rt.config)
     with rt.db.session() as session:
         old = list(session.scalars(select(Visit).where(Visit.scheduled_at < cutoff)))
         for visit in old:
             if visit.photo is not None and visit.photo.path:
-                (settings.media_dir(rt.config) / visit.photo.path).unlink(missing_ok=True)
+                store.delete(visit.photo.path)  # a store error stops the purge: tomorrow's run goes on
             session.execute(delete(VisitEvent).where(VisitEvent.visit_id == visit.id))
             photo_id = visit.photo_id
             session.delete(visit)
@@ -155,7 +165,7 @@ def purge_expired(days: int | None = None) -> int:
         for photo in stale_photos:
             if session.scalar(select(Visit.id).where(Visit.photo_id == photo.id)) is None:
                 if photo.path:
-                    (settings.media_dir(rt.config) / photo.path).unlink(missing_ok=True)
+                    store.delete(photo.path)
                 session.delete(photo)
         used = select(Visit.consent_id).where(Visit.consent_id.is_not(None))
         session.execute(delete(Consent).where(Consent.at < cutoff, Consent.id.not_in(used)))

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 import dateparser
 from rapidfuzz import fuzz, process
 
 from bot.masking import strip_separators
-from bot.offices import WEEKDAYS, Office
+from bot.offices import Office
 from bot.workdays import NATIONAL, Calendar
 
 
@@ -201,7 +202,7 @@ def office_day(day: date, office: Office, calendar: Calendar | None = None) -> b
     """Whether the office opens on `day`: its hours name the weekday and `calendar` (bot/workdays.py
     `office_calendar`, with the office's own days off; national holidays only when None) has no closure."""
     calendar = calendar or Calendar.for_office(office)
-    return bool(office.opening_hours.get(WEEKDAYS[day.weekday()])) and calendar.closure(day) is None
+    return bool(office.spans(day)) and calendar.closure(day) is None
 
 
 def check_when(moment: datetime, now: datetime, office: Office, max_days_ahead: int,
@@ -217,12 +218,15 @@ def check_when(moment: datetime, now: datetime, office: Office, max_days_ahead: 
     closed = (calendar or Calendar.for_office(office)).closure(local.date())
     if closed:
         raise Invalid("when_holiday" if closed.kind == NATIONAL else "when_day_off", holiday=closed.label())
-    hours = office.opening_hours.get(WEEKDAYS[local.weekday()])
-    if not hours:
+    spans = office.spans(local.date())
+    if not spans:
         raise Invalid("when_closed_day")
-    start, end = hours
-    if not start <= local.time() < end:
-        raise Invalid("when_hours", start=start.strftime("%H.%M"), end=end.strftime("%H.%M"))
+    at = local.time()
+    if not spans[0][0] <= at < spans[-1][1]:
+        raise Invalid("when_hours", start=spans[0][0].strftime("%H.%M"), end=spans[-1][1].strftime("%H.%M"))
+    for (_, closes), (opens, _) in pairwise(spans):
+        if closes <= at < opens:  # a break in the day: Friday prayers, lunch
+            raise Invalid("when_break", start=closes.strftime("%H.%M"), end=opens.strftime("%H.%M"))
 
 
 # -- short answers -------------------------------------------------------------------------------

@@ -37,10 +37,6 @@ def retention_days(config) -> int:
     return int(config.VISIT_RETENTION_DAYS)
 
 
-def media_dir(config) -> Path:
-    return Path(config.MEDIA_DIR)
-
-
 def config_dir(config) -> Path:
     return Path(config.CONFIG_DIR)
 

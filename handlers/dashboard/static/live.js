@@ -131,11 +131,15 @@
     });
   }
 
+  // A row of a list (a request, a visit) or a message of a conversation, marked "live-new" when it arrives.
+  var ROWS = "tr[data-handoff], tr[data-visit], li[data-line]";
+  function rowKey(row) {
+    return row.dataset.handoff || (row.dataset.visit ? "v" + row.dataset.visit : "m" + row.dataset.line);
+  }
+
   function rowKeys(region) {
     var keys = {};
-    region.querySelectorAll("tr[data-handoff], tr[data-visit]").forEach(function (row) {
-      keys[row.dataset.handoff || "v" + row.dataset.visit] = true;
-    });
+    region.querySelectorAll(ROWS).forEach(function (row) { keys[rowKey(row)] = true; });
     return keys;
   }
 
@@ -158,8 +162,8 @@
           if (!fresh) { return; }
           var before = rowKeys(old);
           var copy = document.importNode(fresh, true);
-          copy.querySelectorAll("tr[data-handoff], tr[data-visit]").forEach(function (row) {
-            if (!before[row.dataset.handoff || "v" + row.dataset.visit]) { row.classList.add("live-new"); }
+          copy.querySelectorAll(ROWS).forEach(function (row) {
+            if (!before[rowKey(row)]) { row.classList.add("live-new"); }
           });
           old.replaceWith(copy);
         });

@@ -4,6 +4,7 @@ from handlers.dashboard.views import (
     audit_log,
     auth,
     catalog,
+    catalog_editor,
     common,
     complaints,
     days_off,
@@ -13,6 +14,7 @@ from handlers.dashboard.views import (
     inbox,
     live,
     messages,
+    office_profile,
     rights,
     simulator,
     survey,
@@ -21,5 +23,6 @@ from handlers.dashboard.views import (
     users,
 )
 
-__all__ = ["audit_log", "auth", "catalog", "common", "complaints", "days_off", "employees", "guestbook", "home",
-           "inbox", "live", "messages", "rights", "simulator", "survey", "templates", "transcripts", "users"]
+__all__ = ["audit_log", "auth", "catalog", "catalog_editor", "common", "complaints", "days_off", "employees",
+           "guestbook", "home", "inbox", "live", "messages", "office_profile", "rights", "simulator", "survey",
+           "templates", "transcripts", "users"]

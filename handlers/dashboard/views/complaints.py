@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
@@ -29,6 +29,7 @@ from bot.complaints import model, service
 from bot.complaints.deadlines import Deadlines, Targets, deadlines, due_today, overdue
 from bot.complaints.text import unit_name
 from bot.dashboard import audit as audit_log
+from bot.dashboard import table_xlsx
 from bot.dashboard.exports import cell, csv_response
 from bot.dashboard.roles import Role, grant
 from bot.masking import mask_nik, mask_phone
@@ -231,37 +232,68 @@ def complaints():
 def _reporter_cells(complaint: Complaint) -> tuple[str, str, str]:
     """The reporter as the detail page shows this viewer (identity, name), the number always masked."""
     reporter = reporter_for_viewer(complaint)
-    return (tx(f"export.identity.{reporter['identity']}"), cell(reporter["name"]),
+    return (tx(f"export.identity.{reporter['identity']}"), mask_nik(reporter["name"] or ""),
             mask_phone(reporter["phone"]) if reporter["phone"] else "")
+
+
+EXPORT_COLUMNS = ("ticket", "office", "category", "unit", "status", "received", "age", "overdue", "confidential",
+                  "identity", "reporter", "phone", "description", "public_note")
+TYPED = frozenset({"unit", "reporter", "description", "public_note"})  # words someone typed: never a formula
+
+
+def _export(queue: Queue, fmt: str) -> tuple[list[str], list[list[object]]]:
+    """The queue as shown, filters and search included, in the dashboard's language: labels, not codes; NIKs
+    masked; the reporter as this viewer may see them (a confidential reporter only for the complaint handlers,
+    an anonymous one for nobody), the number masked for everyone. Audited as an export in `fmt`."""
+    header = [tx(f"export.col.{name}") for name in EXPORT_COLUMNS]
+    lines: list[list[object]] = []
+    for row in _queue(queue):
+        c = row.complaint
+        identity, name, phone = _reporter_cells(c)
+        lines.append([c.ticket, office_name(c.office), category_label(c.category), _unit_of(c),
+                      status_name(c.status), local_time(c.received_at, c.office), row.age_days,
+                      ", ".join(tx(f"overdue.{flag}") for flag in row.flags),
+                      tx("export.flag_yes") if c.confidential else tx("export.flag_no"), identity, name, phone,
+                      mask_nik(c.description), mask_nik(c.public_note or "")])
+    offices = access.office_slugs()
+    access.audit("export", "complaints", None, offices[0] if len(offices) == 1 else None,
+                 detail={**queue.audit_detail(len(lines)), "format": fmt})
+    return header, lines
 
 
 @bp.get("/complaints/export.csv")
 @access.require(VIEW)
 def complaints_export():
-    """The queue as shown, filters and search included, as CSV in the dashboard's language: labels, not
-    codes; NIKs masked; the reporter as this viewer may see them (a confidential reporter only for the
-    complaint handlers, an anonymous one for nobody), the number masked for everyone."""
+    """The queue as CSV (see `_export`); typed words are made safe for a spreadsheet (`cell`)."""
+    header, lines = _export(Queue.from_args(request.args), "csv")
+    safe = [[cell(value) if name in TYPED else value for name, value in zip(EXPORT_COLUMNS, line, strict=True)]
+            for line in lines]
+    return csv_response(header, safe, f"pengaduan_{clock.now().strftime('%Y-%m-%d')}.csv")
+
+
+@bp.get("/complaints/export.xlsx")
+@access.require(VIEW)
+def complaints_export_xlsx():
+    """The same table as the CSV in an XLSX sheet (bot/dashboard/table_xlsx.py): text typed as text."""
     queue = Queue.from_args(request.args)
-    rows = _queue(queue)
-    header = [tx(f"export.col.{name}") for name in EXPORT_COLUMNS]
-    lines = []
-    for row in rows:
-        c = row.complaint
-        identity, name, phone = _reporter_cells(c)
-        lines.append([c.ticket, office_name(c.office), category_label(c.category), cell(_unit_of(c)),
-                      status_name(c.status), local_time(c.received_at, c.office), row.age_days,
-                      ", ".join(tx(f"overdue.{flag}") for flag in row.flags),
-                      tx("export.flag_yes") if c.confidential else tx("export.flag_no"), identity, name, phone,
-                      cell(c.description), cell(c.public_note)])
+    header, lines = _export(queue, "xlsx")
     offices = access.office_slugs()
-    access.audit("export", "complaints", None, offices[0] if len(offices) == 1 else None,
-                 detail=queue.audit_detail(len(lines)))
-    stamp = clock.now().strftime("%Y-%m-%d")
-    return csv_response(header, lines, f"pengaduan_{stamp}.csv")
-
-
-EXPORT_COLUMNS = ("ticket", "office", "category", "unit", "status", "received", "age", "overdue", "confidential",
-                  "identity", "reporter", "phone", "description", "public_note")
+    heading: list[tuple[str, object]] = [
+        (tx("export.xlsx.office"), ", ".join(office_name(slug) for slug in offices)),
+        (tx("export.xlsx.made"), local_time(clock.now(), offices[0] if len(offices) == 1 else None)),
+        (tx("filter.status"), status_name(queue.status) if queue.status in model.STATUSES
+         else tx("filter.open") if queue.status == "open" else tx("filter.all"))]
+    if queue.category:
+        heading.append((tx("filter.category"), category_label(queue.category)))
+    if queue.q:
+        heading.append((tx("export.xlsx.search"), mask_nik(queue.q)))
+    heading.append((tx("export.xlsx.count"), len(lines)))
+    book = table_xlsx.workbook(sheet=tx("export.xlsx.sheet"), title=tx("title"), heading=heading, header=header,
+                               rows=lines)
+    response = Response(table_xlsx.to_bytes(book), mimetype=table_xlsx.MIMETYPE)
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="pengaduan_{clock.now().strftime("%Y-%m-%d")}.xlsx"'
+    return response
 
 
 def _load(complaint_id: int) -> tuple[Complaint, Office]:

@@ -356,9 +356,9 @@ def guestbook_photo(visit_id: int):
         found = desk.photo_file(access.runtime(), fresh) if fresh is not None else None
     if found is None:
         abort(404)
-    path, content_type = found
+    photo, content_type = found
     access.audit(audit_log.VIEW, "visit_photo", visit_id, visit.office)
-    response = Response(path.read_bytes(), mimetype=content_type)
+    response = Response(photo.content, mimetype=content_type)
     response.headers["Content-Disposition"] = "inline"
     return response
 

@@ -6,6 +6,11 @@ inbox, how many citizens wait for an officer: the title badge, the chime and the
 page fetches itself again and swaps its `[data-live]` regions, so the lists come from the page's own
 view with its own access rules and audit; waiting times tick in the browser between fetches.
 
+The inbox's conversation page polls `view=handoff&id=<request>`: its tag follows that request (its state,
+the citizen's messages, the replies and their delivery) and the poll answers 404 for another office's
+request, as the page does; its transcript and facts are swapped while the reply form, outside them, keeps
+the officer's draft.
+
 Each page's tag is computed before its view reads the data (`before_request`) and written into the page:
 a change in between is announced by the first poll, never missed. The topics follow the role: a topic of
 a list this role may not open is never part of its tag, not even as "something changed".
@@ -34,9 +39,11 @@ VIEWS: dict[str, tuple[tuple[str, str], ...]] = {
     "guestbook": ((versions.VISITS, guestbook_pages.PERMISSION), (versions.DELIVERIES, guestbook_pages.PERMISSION)),
     "home": ((versions.VISITS, guestbook_pages.PERMISSION), (versions.COMPLAINTS, complaint_pages.VIEW),
              (versions.DELIVERIES, message_pages.PERMISSION), (versions.CLOCK, "home")),
+    "handoff": ((versions.CONVERSATION, inbox_pages.VIEW),),  # one request's page: `id` names the request
 }
 # the pages that refresh their lists (the others only follow the waiting citizens)
-PAGES = {"dashboard.home": "home", "dashboard.inbox": "inbox", "dashboard.guestbook": "guestbook"}
+PAGES = {"dashboard.home": "home", "dashboard.inbox": "inbox", "dashboard.guestbook": "guestbook",
+         "dashboard.inbox_request": "handoff"}
 
 
 def interval() -> float:
@@ -56,12 +63,12 @@ def _topics(view: str) -> list[str]:
     return topics
 
 
-def _state(view: str, moment: datetime) -> versions.State:
+def _state(view: str, moment: datetime, handoff: int | None = None) -> versions.State:
     rt = access.runtime()
     offices = [o for o in (rt.offices.get(slug) for slug in access.office_slugs()) if o is not None]
     with rt.db.session() as s:
         return versions.state(s, offices, _topics(view), moment,
-                              scope=f"{current_user.role}:{view}:{access.lang()}")
+                              scope=f"{current_user.role}:{view}:{access.lang()}", handoff=handoff)
 
 
 def epoch_ms(moment: datetime | None) -> int:
@@ -78,8 +85,10 @@ def page_version() -> None:
             or not current_user.is_authenticated or not interval():
         return
     view = PAGES.get(request.endpoint or "", "")
+    handoff = (request.view_args or {}).get("handoff_id") if view == "handoff" else None
     if view or announces():
-        g.live_view, g.live_state = view, _state(view, clock.now())
+        g.live_view, g.live_handoff = view, handoff
+        g.live_state = _state(view, clock.now(), handoff)
 
 
 @bp.context_processor
@@ -90,7 +99,7 @@ def live_page() -> dict[str, object]:
     if found is None:
         return {"live": None}
     return {"live": {
-        "url": url_for("dashboard.live", view=g.live_view or None),
+        "url": url_for("dashboard.live", view=g.live_view or None, id=g.get("live_handoff")),
         "interval": int(interval() * 1000),
         "version": found.tag,
         "now": epoch_ms(clock.now()),
@@ -106,6 +115,17 @@ def live_page() -> dict[str, object]:
     }}
 
 
+def _handoff_asked() -> int:
+    """The request a conversation page polls for: 403 for a role without the inbox, 404 without an id. A
+    request that is not there or is another office's is 404 too (`State.found`), as the page answers."""
+    if not access.can(inbox_pages.VIEW):
+        abort(403)
+    handoff_id = request.args.get("id", type=int)
+    if handoff_id is None:
+        abort(404)
+    return handoff_id
+
+
 @bp.get("/live")
 @access.require("home")
 def live():
@@ -114,8 +134,11 @@ def live():
     view = request.args.get("view", "")
     if view not in VIEWS:
         abort(404)
+    handoff = _handoff_asked() if view == "handoff" else None
     moment = clock.now()
-    found = _state(view, moment)
+    found = _state(view, moment, handoff)
+    if not found.found:
+        abort(404)
     if request.if_none_match.contains_weak(found.tag):
         response = Response(status=304)
     else:
