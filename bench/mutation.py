@@ -7,16 +7,20 @@ test files only in `pytest_add_cli_args_test_selection`. mutmut then runs, for e
 tests that call the mutated function. Prints the score per module and every surviving mutant's diff.
 
 Usage: .venv/bin/python bench/mutation.py [GROUP ...] [--modules PATH ...] [--tests PATH ...]
-                                          [--max-children N] [--workdir DIR] [--keep] [--no-diffs]
+                                          [--mutants NAME ...] [--max-children N] [--workdir DIR]
+                                          [--keep] [--no-diffs]
        .venv/bin/python bench/mutation.py --list
 Groups: delivery (inbox, outbox, sender, statuses, sweeper), window (window, delivery plan, masking),
 survey (IKM arithmetic, report, chart bands, working days), access (dashboard access, roles).
 A second run in the same --workdir with --keep reuses mutmut's cache (only changed code is re-run).
+--mutants re-checks only the named mutants (shell-style patterns, e.g. the survivors of a previous
+run against tests added since) and reports only those.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -35,7 +39,9 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "delivery": (
         ["bot/inbox.py", "bot/outbox.py", "bot/sender.py", "bot/statuses.py", "bot/sweeper.py"],
         ["tests/test_guarantees.py", "tests/test_outbox.py", "tests/test_dedupe_and_recovery.py",
-         "tests/test_status_callbacks.py", "tests/test_whatsapp_delivery.py", "tests/test_faults.py"],
+         "tests/test_status_callbacks.py", "tests/test_whatsapp_delivery.py", "tests/test_faults.py",
+         "tests/test_delivery_mutants.py", "tests/test_logs.py", "tests/test_whatsapp_taps.py",
+         "tests/test_dashboard_simulator.py"],
     ),
     "window": (
         ["bot/window.py", "bot/delivery.py", "bot/masking.py"],
@@ -44,7 +50,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     ),
     "survey": (
         ["bot/survey/ikm.py", "bot/survey/report.py", "bot/dashboard/survey_chart.py", "bot/workdays.py"],
-        ["tests/test_guarantees.py", "tests/test_survey_ikm.py", "tests/test_survey.py",
+        ["tests/test_guarantees.py", "tests/test_survey_ikm.py", "tests/test_survey.py", "tests/test_survey_report.py",
          "tests/test_dashboard_survey.py", "tests/test_workdays.py"],
     ),
     "access": (
@@ -129,6 +135,7 @@ def run_group(group: str, args: argparse.Namespace) -> dict[str, dict[str, str]]
     command = [str(VENV_BIN / "mutmut"), "run"]
     if args.max_children:
         command += ["--max-children", str(args.max_children)]
+    command += args.mutants
     env = {**os.environ, "TEST_POSTGRES": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
     print(f"== {group}: {' '.join(modules)}", flush=True)
@@ -136,6 +143,10 @@ def run_group(group: str, args: argparse.Namespace) -> dict[str, dict[str, str]]
         code = subprocess.run(command, cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
     print(f"   mutmut exited {code} after {time.monotonic() - started:.0f}s (log: {copy / 'mutmut.log'})", flush=True)
     found = results(copy, modules)
+    if args.mutants:  # the others were not checked in this run
+        found = {module: {name: status for name, status in statuses.items()
+                          if any(fnmatch.fnmatchcase(name, pattern) for pattern in args.mutants)}
+                 for module, statuses in found.items()}
     for module, statuses in found.items():
         total = len(statuses)
         killed = sum(1 for s in statuses.values() if s in DEAD)
@@ -157,6 +168,8 @@ def main() -> None:
                         help="only these modules of the groups (e.g. bot/window.py)")
     parser.add_argument("--tests", nargs="+", default=[], metavar="PATH",
                         help="these test files (or node ids) instead of the group's")
+    parser.add_argument("--mutants", nargs="+", default=[], metavar="NAME",
+                        help="only these mutants (names or patterns as the report prints them)")
     parser.add_argument("--max-children", type=int, default=0, help="parallel mutants (default: the CPUs)")
     parser.add_argument("--workdir", default="/tmp/loket-mutation")
     parser.add_argument("--keep", action="store_true", help="reuse the previous run's mutants and results")
