@@ -17,7 +17,7 @@ from bot.employees import Employee, match
 from bot.models.visits import Visit
 from bot.visits import model, parsing, queries, settings
 from bot.visits.effects import AnswerAsHost
-from bot.visits.notices import when_text
+from bot.visits.notices import when_correction, when_text
 from bot.visits.security import normal_code
 from bot.visits.settings import to_utc
 from flows.base import Context, Flow, Reply, Result, numbered_choice, say
@@ -93,7 +93,7 @@ def _propose(ctx: Context, visit: Visit, text: str) -> Result:
         moment = parsing.parse_when(text, ctx.now, ctx.office)
         parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD, ctx.calendar)
     except parsing.Invalid as exc:
-        correction = ctx.t(f"visit.errors.{exc.reason}", **exc.values)
+        correction = when_correction(ctx.t, ctx.office, exc.reason, exc.values)
         return Result(say=say(correction, ctx.t("host.ask_propose")), goto=Step.PROPOSE, prompt=False)
     when = when_text(ctx.t, ctx.office, moment)
     return _back(ctx, say(ctx.t("host.proposed", code=visit.code, when=when)),

@@ -32,7 +32,7 @@ from bot.visits.effects import (
     RescheduleVisit,
 )
 from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN
-from bot.visits.notices import when_text
+from bot.visits.notices import when_correction, when_text
 from bot.visits.service import Draft
 from bot.visits.settings import to_utc
 from flows.base import Context, Flow, MenuEntry, Reply, Result, label_choice, numbered, numbered_choice, say
@@ -146,7 +146,7 @@ def _check_when(ctx: Context) -> datetime | Result:
         moment = parsing.parse_when(ctx.words, ctx.now, ctx.office)
         parsing.check_when(moment, ctx.now, ctx.office, settings.MAX_DAYS_AHEAD, ctx.calendar)
     except parsing.Invalid as exc:
-        return Result(say=say(ctx.t(f"visit.errors.{exc.reason}", **exc.values), ctx.t("visit.when_examples")))
+        return Result(say=say(when_correction(ctx.t, ctx.office, exc.reason, exc.values), ctx.t("visit.when_examples")))
     return moment
 
 

@@ -246,3 +246,27 @@ def test_nyepi_is_not_an_office_day():
         parsing.check_when(moment, before, KLUNGKUNG, 60)
     assert caught.value.reason == "when_holiday"
     parsing.check_when(parsing.parse_when("9 maret 2027 jam 10", before, KLUNGKUNG), before, KLUNGKUNG, 60)
+
+
+@pytest.mark.parametrize(("open_on", "said"), [
+    (("mon", "tue", "wed", "thu", "fri"), "Senin–Jumat"),
+    (("mon", "tue", "wed", "thu", "fri", "sat"), "Senin–Sabtu"),  # an office that opens on Saturday says so
+    (("mon", "wed", "fri"), "Senin, Rabu, Jumat"),
+    (("mon", "tue"), "Senin, Selasa"),
+])
+def test_a_closed_day_is_refused_with_the_days_the_office_does_open(open_on, said):
+    from dataclasses import replace
+    from datetime import time
+
+    from bot.i18n import Messages
+    from bot.visits.notices import when_correction
+
+    span = ((time(8), time(15)),)
+    office = replace(KLUNGKUNG, opening_hours={day: span for day in open_on})
+    sunday = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 10.00 WITA
+    with pytest.raises(parsing.Invalid) as refused:
+        parsing.check_when(sunday, datetime(2026, 11, 26, tzinfo=UTC), office, 60)
+    messages = Messages(CONFIG_DIR)
+    text = when_correction(lambda key, **v: messages.text("id", key, **v), office, refused.value.reason,
+                           refused.value.values)
+    assert refused.value.reason == "when_closed_day" and f"pada hari {said}, kecuali hari libur" in text

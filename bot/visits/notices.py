@@ -40,6 +40,21 @@ def when_text(t: Callable[..., str], office: Office, moment: datetime) -> str:
              zone=office.zone_abbr)
 
 
+def open_days(t: Callable[..., str], office: Office) -> str:
+    """The weekdays the office receives guests, from its hours: "Senin–Jumat", or "Senin, Rabu, Jumat"
+    when they are not one run of days (an office that opens on Saturday says so too)."""
+    days = [day for day in WEEKDAYS if office.spans(day)]
+    indexes = [WEEKDAYS.index(day) for day in days]
+    if len(days) > 2 and indexes == list(range(indexes[0], indexes[-1] + 1)):
+        return t("days.range", first=t(f"days.{days[0]}"), last=t(f"days.{days[-1]}"))
+    return ", ".join(t(f"days.{day}") for day in days)
+
+
+def when_correction(t: Callable[..., str], office: Office, reason: str, values: dict) -> str:
+    """The polite correction of a visit time the office does not take (bot/visits/parsing.check_when)."""
+    return t(f"visit.errors.{reason}", **values, open_days=open_days(t, office))
+
+
 class Notices:
     def __init__(self, config, office: Office, now: datetime):
         self.config = config
