@@ -54,38 +54,43 @@ def register(app: Flask) -> None:
     def catalog_import(file: Path, office_slug: str, unit_slug: str | None, sk_number: str | None,
                        sk_date) -> None:
         """Read a Standar Pelayanan (.txt or .docx) into the office's DRAFT; publish it on the dashboard."""
-        from bot.catalog import CatalogError, drafts, standar
+        from bot.catalog import drafts, standar
 
         rt = current_app.extensions["loket"]
         office = rt.offices.get(office_slug)
         if office is None:
             raise click.BadParameter(f"unknown office {office_slug!r}", param_hint="--office")
-        doc = standar.read(file, office_name=office.name)
+        try:
+            doc = standar.read(file, office_name=office.name)
+        except Exception as exc:  # a damaged DOCX fails in zipfile, lxml or python-docx, each its own way
+            raise click.ClickException(f"{file.name} could not be read as a Standar Pelayanan document "
+                                       f"(plain text in UTF-8, or DOCX): {type(exc).__name__}") from exc
         _echo_found(file.name, doc)
-        if not doc.services:
-            raise click.ClickException(f"no service found in {file.name}: none of the usual headings "
-                                       "(Persyaratan, Prosedur, Waktu, Biaya/Tarif, Produk, Pengaduan) was found")
-        doc.sk_number = sk_number or doc.sk_number
-        doc.sk_date = sk_date.date() if sk_date else doc.sk_date
-        if not doc.sk_number:
-            raise click.ClickException("no draft saved: the document gives no SK number; pass --sk-number")
         with rt.db.session() as session:
-            try:
-                done = drafts.import_draft(session, office, doc, config_dir=Path(rt.config.CONFIG_DIR),
-                                           source=file.name, unit=unit_slug)
-            except drafts.NothingToDraft as exc:
-                raise click.ClickException("no draft saved: every service misses a required section") from exc
-            except CatalogError as exc:
-                raise click.ClickException(f"no draft saved: {exc}") from exc
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--unit") from exc
+            report = drafts.draft_document(session, office, doc, config_dir=Path(rt.config.CONFIG_DIR),
+                                           source=file.name, unit=unit_slug, sk_number=sk_number,
+                                           sk_date=sk_date.date() if sk_date else None)
+            if report.refused == drafts.BAD_UNIT:
+                raise click.BadParameter(report.detail, param_hint="--unit")
+            if report.refused is not None:
+                raise click.ClickException(_REFUSED[report.refused].format(file=file.name, detail=report.detail))
             session.commit()
+            done = report.imported
             merged, number = done.merged, done.version.number
         for found in done.left_out:
             click.echo(f"left out of the draft: {found.name} (missing {', '.join(found.missing)})")
         click.echo(f"draft #{number} of {office.slug} saved (not published): {len(merged.replaced)} replaced, "
                    f"{len(merged.added)} added, {len(merged.kept)} kept from the current catalog. "
                    "Review and publish it on the dashboard.")
+
+
+_REFUSED = {  # why `catalog import` saved no draft (bot/catalog/drafts.py's reasons)
+    "no_service": "no service found in {file}: none of the usual headings "
+                  "(Persyaratan, Prosedur, Waktu, Biaya/Tarif, Produk, Pengaduan) was found",
+    "no_sk": "no draft saved: the document gives no SK number; pass --sk-number",
+    "incomplete": "no draft saved: every service misses a required section",
+    "catalog": "no draft saved: {detail}",
+}
 
 
 def _echo_found(name: str, doc) -> None:

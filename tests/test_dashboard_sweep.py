@@ -117,6 +117,7 @@ FORMS: dict[str, tuple[object, dict]] = {
                                         "biaya": "Gratis", "produk": "Layanan"}),
     "dashboard.catalog_publish": (None, {"sk_number": "KEP-1/2026", "note": "baru"}),
     "dashboard.catalog_discard": (None, {}),
+    "dashboard.catalog_import": (None, {"unit": "ptsp", "sk_number": "KEP-1/2026"}),
     "dashboard.catalog_rollback": (None, {"number": "1", "note": "kembali"}),
     "dashboard.days_off_add": (None, {"day": "2026-12-24", "name": "Cuti Bersama Natal", "kind": "cuti_bersama"}),
     "dashboard.days_off_delete": (lambda w: {"day_off_id": 1}, {}),

@@ -297,6 +297,14 @@ def test_cli_import_of_a_document_without_services_fails(app, runtime):
     assert _versions(runtime, "kejari-alor") == []
 
 
+def test_cli_import_of_an_unreadable_file_says_so_without_a_traceback(app, runtime, tmp_path):
+    damaged = tmp_path / "rusak.docx"
+    damaged.write_bytes(b"PK\x03\x04 not a word document")
+    result = app.test_cli_runner().invoke(args=["catalog", "import", str(damaged), "--office", "kejari-alor"])
+    assert result.exit_code == 1 and "rusak.docx could not be read" in result.output
+    assert "Traceback" not in result.output and _versions(runtime, "kejari-alor") == []
+
+
 def test_cli_import_lists_missing_sections_and_saves_no_incomplete_draft(app, runtime):
     result = app.test_cli_runner().invoke(args=["catalog", "import", str(FIXTURES / "missing_sections.txt"),
                                                 "--office", "kejari-alor"])

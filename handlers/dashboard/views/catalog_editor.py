@@ -1,7 +1,9 @@
 """The office's Standar Pelayanan, edited by its admin: a service's fields into a draft, the draft previewed
 as the citizen will read it on WhatsApp, published (with its SK), the history of versions, the
-differences between any two, and a roll-back. The rules are bot/catalog/versions.py's; the text of the
-fields bot/catalog/editing.py's; the preview is the services flow's own (bot/catalog/preview.py).
+differences between any two, a roll-back, and a Standar Pelayanan document (.txt, .docx) read into the
+draft by the same code as `flask catalog import` (bot/catalog/drafts.py). The rules are
+bot/catalog/versions.py's; the text of the fields bot/catalog/editing.py's; the preview is the services
+flow's own (bot/catalog/preview.py).
 
 Every change is audited by versions.py with what it changed, before and after. A publish or a roll-back
 reaches every process once committed (versions.py marks the office changed; bot/revisions.py signals).
@@ -10,16 +12,21 @@ reaches every process once committed (versions.py marks the office changed; bot/
 from __future__ import annotations
 
 import hashlib
+import logging
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.utils import secure_filename
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from bot import clock
-from bot.catalog import Catalog, CatalogError, catalog_from_dict, editing, preview, versions
+from bot.catalog import Catalog, CatalogError, catalog_from_dict, drafts, editing, preview, standar, versions
 from bot.dashboard.roles import grant
 from bot.i18n import LANGUAGES
 from bot.models.catalog import DRAFT, PUBLISHED, CatalogVersion
@@ -28,8 +35,12 @@ from bot.offices import Office
 from handlers.dashboard import access, bp
 from handlers.dashboard.views.common import refuse
 
+logger = logging.getLogger(__name__)
+
 PERMISSION = "catalog_edit"
 NAME_MAX, TEXT_MAX, FIELD_MAX = 300, 20000, 2000
+DOCUMENT_MAX_BYTES = 2 * 1024 * 1024  # a Standar Pelayanan is text and a few tables: 2 MB is generous
+DOCUMENT_SUFFIXES = (".txt", ".docx")  # what bot/catalog/standar.py reads
 
 grant(PERMISSION)  # admins only: what the office promises its citizens, under its SK
 
@@ -51,6 +62,13 @@ class ServiceForm(FlaskForm):
     biaya = StringField(validators=[InputRequired(), Length(max=FIELD_MAX)])
     produk = TextAreaField(validators=[InputRequired(), Length(max=FIELD_MAX)])
     pengaduan = TextAreaField(validators=[Optional(), Length(max=TEXT_MAX)])
+
+
+class ImportForm(FlaskForm):
+    document = FileField()  # checked by _upload, to refuse a wrong file in the editor's words
+    unit = SelectField(validators=[InputRequired()])
+    sk_number = StringField(validators=[Optional(), Length(max=versions.SK_MAX)])
+    sk_date = DateField(validators=[Optional()])
 
 
 class PublishForm(FlaskForm):
@@ -148,7 +166,12 @@ def _actor_id() -> int:
 @bp.get("/catalog/editor")
 @access.require(PERMISSION)
 def catalog_editor():
-    office = _office()
+    return _editor_page(_office())
+
+
+def _editor_page(office: Office, import_form: ImportForm | None = None, report: drafts.Report | None = None,
+                 import_error: str | None = None, status: int = 200):
+    """The editor's home; after an import, with the form as sent, the document's report and why it gave no draft."""
     with access.runtime().db.session() as s:
         body, open_draft = _working(s, office)
         current = versions.published(s, office.slug)
@@ -157,9 +180,85 @@ def catalog_editor():
     book = _catalog(office, body)
     publish_form = PublishForm(sk_number=open_draft.sk_number if open_draft else None,
                                sk_date=open_draft.sk_date if open_draft else None)
+    if import_form is None:
+        import_form = ImportForm(formdata=None)
+    import_form.unit.choices = [(u["slug"], u["name"]) for u in body["units"]]
     return render_template("dashboard/catalog_editor.html", te=te, office=office, book=book, draft=open_draft,
                            current=current, changes=changes, publish_form=publish_form, discard_form=DiscardForm(),
-                           source_label=_source_label, section_label=_section_label)
+                           source_label=_source_label, section_label=_section_label, import_form=import_form,
+                           report=report, import_error=import_error, names=_names(report)), status
+
+
+# -- a Standar Pelayanan document into the draft -------------------------------------------------------------
+class _Refused(Exception):
+    """The upload cannot be read: the editor's message for it."""
+
+
+@bp.post("/catalog/editor/import")
+@access.require(PERMISSION)
+def catalog_import():
+    """The CLI's import (bot/catalog/drafts.draft_document) from an upload: a draft, never a publication."""
+    office = _office()
+    with access.runtime().db.session() as s:
+        body, _ = _working(s, office)
+    form = ImportForm()
+    form.unit.choices = [(u["slug"], u["name"]) for u in body["units"]]
+    if not form.validate_on_submit():
+        return _editor_page(office, form, import_error=te("import.error.invalid"), status=400)
+    try:
+        name, doc = _upload(office, form)
+    except _Refused as exc:
+        return _editor_page(office, form, import_error=str(exc), status=400)
+    with access.runtime().db.session() as s:
+        report = drafts.draft_document(s, office, doc, config_dir=Path(access.runtime().config.CONFIG_DIR),
+                                       source=name, unit=form.unit.data, sk_number=form.sk_number.data or None,
+                                       sk_date=form.sk_date.data, author=_actor_id(), ip=access.client_ip())
+        if report.refused is not None:
+            s.rollback()
+            return _editor_page(office, form, report, _refusal(report), status=400)
+        s.commit()
+    return _editor_page(office, ImportForm(formdata=None), report)
+
+
+def _upload(office: Office, form: ImportForm) -> tuple[str, standar.Standar]:
+    """(the file's name, the document read from it); raises _Refused for no, a too large or an unreadable file."""
+    upload = form.document.data
+    name = secure_filename(upload.filename or "")[-100:] if upload else ""
+    if not name:
+        raise _Refused(te("import.error.no_file"))
+    if Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
+        raise _Refused(te("import.error.type"))
+    content = upload.read(DOCUMENT_MAX_BYTES + 1)
+    if len(content) > DOCUMENT_MAX_BYTES:
+        raise _Refused(te("import.error.too_large", mb=DOCUMENT_MAX_BYTES // (1024 * 1024)))
+    with tempfile.TemporaryDirectory() as folder:  # standar.read (python-docx) reads a file by its path
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            return name, standar.read(path, office_name=office.name)
+        except Exception as exc:  # a damaged DOCX fails in zipfile, lxml or python-docx, each its own way
+            logger.warning("catalog import of %s: %s unreadable", office.slug, Path(name).suffix, exc_info=True)
+            raise _Refused(te("import.error.unreadable")) from exc
+
+
+def _refusal(report: drafts.Report) -> str:
+    """Why the document gave no draft, in the editor's words."""
+    if report.refused == drafts.NO_SERVICE:
+        return te("import.error.no_service")
+    if report.refused == drafts.NO_SK:
+        return te("import.error.no_sk")
+    if report.refused == drafts.INCOMPLETE:
+        return te("import.error.incomplete")
+    if report.refused == drafts.BAD_UNIT:
+        return te("import.error.unit")
+    return te("error.catalog", detail=report.detail)
+
+
+def _names(report: drafts.Report | None) -> dict[str, str]:
+    """Service ids of the saved draft -> their names, for the report's replaced/added/kept."""
+    if report is None or report.imported is None:
+        return {}
+    return {s["id"]: s["name"] for s in report.imported.merged.body["services"]}
 
 
 # -- one service ----------------------------------------------------------------------------------------------
