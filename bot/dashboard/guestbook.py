@@ -421,14 +421,7 @@ def qr_svg(code: str) -> Markup:
     return Markup(svg[svg.index("<svg"):])  # noqa: S704  (our own drawing of a code of letters and digits)
 
 
-@dataclass(frozen=True)
-class StoredPhoto:
-    """A photo's bytes read from the media store (at most PHOTO_MAX_BYTES: read whole, not streamed)."""
-
-    content: bytes
-
-
-def photo_file(rt, visit: Visit) -> tuple[StoredPhoto, str] | None:
+def photo_file(rt, visit: Visit) -> tuple[bytes, str] | None:
     """The stored photo's bytes and type, read from the media store for the view that checked access
     (never a URL to the store: a bucket stays private). A key outside the store, or an object gone
     from it, is None (404); a store that cannot be reached raises MediaStoreError."""
@@ -441,4 +434,4 @@ def photo_file(rt, visit: Visit) -> tuple[StoredPhoto, str] | None:
         return None
     if content is None:
         return None
-    return StoredPhoto(content), photo.content_type or "application/octet-stream"
+    return content, photo.content_type or "application/octet-stream"  # at most PHOTO_MAX_BYTES: read whole

@@ -358,7 +358,7 @@ def guestbook_photo(visit_id: int):
         abort(404)
     photo, content_type = found
     access.audit(audit_log.VIEW, "visit_photo", visit_id, visit.office)
-    response = Response(photo.content, mimetype=content_type)
+    response = Response(photo, mimetype=content_type)
     response.headers["Content-Disposition"] = "inline"
     return response
 
