@@ -62,6 +62,8 @@ def test_the_profile_page_fits_and_saves_a_friday_break(app, server, runtime):
                 page.fill("#hours_fri", "08.00–12.00, 11.30–16.30 dan seterusnya sampai sore hari")
                 page.fill("#timezone", "Asia/Kalimantan_Tengah_Yang_Tidak_Ada")
                 page.click("#office-profile-save")
+                # The click returns once the answer starts loading: wait for the page it brings.
+                page.wait_for_selector("#error-hotline")
                 assert page.is_visible("#error-hotline") and page.is_visible("#error-hours_fri")
                 assert page.is_visible("#error-timezone")
                 _fits(page)
@@ -77,7 +79,7 @@ def test_the_profile_page_fits_and_saves_a_friday_break(app, server, runtime):
             page.fill("#hours_fri", "08.00–11.30, 13.30–16.30")
             page.check("#confirm_hours")
             page.click("#office-profile-save")
-            assert "Profil kantor sudah disimpan" in page.content()
+            assert "Profil kantor sudah disimpan" in page.inner_text(".flash-success")
             context.close()
         finally:
             chromium.close()
