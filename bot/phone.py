@@ -6,6 +6,7 @@ e.g. `ID.1502576394655843`. Never assume an address is a phone number."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -23,6 +24,14 @@ class InvalidNumber(ValueError):
 def normalize(raw: str, region: str = "ID", strict: bool = False) -> str:
     """Return E.164 (`+6281339151776`) or raise InvalidNumber. Lenient by default (whatever Twilio sends
     us is a number); `strict` for a number staff type in, which must exist in the numbering plan."""
+    return _normalize(raw, region, strict)
+
+
+# phonenumbers' parse is the costliest step of a webhook's bookkeeping (about 0.1 ms a call, several
+# calls per message: the sender, the office's number, each lookup by number), and a number's E.164 form
+# never changes. A number that raises is not cached (lru_cache keeps only returns), so it raises each time.
+@lru_cache(maxsize=8192)
+def _normalize(raw: str, region: str, strict: bool) -> str:
     text = (raw or "").strip()
     if text.lower().startswith(WHATSAPP_PREFIX):
         text = text[len(WHATSAPP_PREFIX):]

@@ -66,11 +66,12 @@ class ConversationStore:
             return Conversation(office=office, phone=phone)
         return max(candidates, key=lambda c: c.version)
 
-    def save(self, conversation: Conversation) -> None:
+    def save(self, conversation: Conversation, state: dict | None = None) -> None:
         """Written at once, or with the lock's release when this thread holds the conversation's lock
-        (SQL has the committed copy already, so a crash in between loses nothing: `load` takes it)."""
+        (SQL has the committed copy already, so a crash in between loses nothing: `load` takes it).
+        `state` is `conversation.to_dict()` when the caller made it already."""
         key = keys.conversation(conversation.office, conversation.phone)
-        value = json.dumps(conversation.to_dict(), ensure_ascii=False)
+        value = json.dumps(state if state is not None else conversation.to_dict(), ensure_ascii=False)
         held = self._holding().get(key)
         if held is not None:
             held.pending = value

@@ -52,7 +52,7 @@ def _whatsapp(runtime) -> Response:
     except InvalidInbound as exc:
         logger.warning("unusable inbound webhook at %s: %s", signed_url(), exc)
         return Response(str(MessagingResponse()), status=400, mimetype="application/xml")
-    office = runtime.offices.by_number(inbound.to_number)
+    office = runtime.inbox.office_for(inbound)
     metrics.INBOUND.labels(office=office.slug if office else metrics.NO_OFFICE).inc()
     with logs.bound(message_sid=inbound.message_sid, office=office.slug if office else None):
         return _answer(runtime, inbound, office)
@@ -60,7 +60,7 @@ def _whatsapp(runtime) -> Response:
 
 def _answer(runtime, inbound: Inbound, office) -> Response:
     try:
-        return twiml(runtime.inbox.receive(inbound))
+        return twiml(runtime.inbox.receive(inbound, office=office))
     except Exception:
         # Not a flow's bug (the inbox answers those): the database or Redis failed us. Twilio does
         # not deliver the body of a 5xx, so answer politely; a recorded message is swept up later.

@@ -85,7 +85,7 @@ def test_crash_between_sql_commit_and_redis_write_loses_nothing(whatsapp, runtim
     whatsapp.send("1")
     real_save = runtime.store.save
 
-    def crash(conversation):
+    def crash(conversation, state=None):
         raise RedisConnectionError("Redis went away right after the SQL commit")
 
     monkeypatch.setattr(runtime.store, "save", crash)
