@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from bot import sqlite_writer
+
 # SQLite waits this long (ms) for a writer's lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL ends a session left idle inside a transaction this long (ms), releasing its row locks.
@@ -68,7 +70,11 @@ def make_engine(url: str) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             private_file(path)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        connect_args: dict = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Writers take turns, woken at once, instead of SQLite's sleeping busy handler (bot/sqlite_writer.py).
+            connect_args["factory"] = sqlite_writer.connection_factory(path, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgres://"):  # Heroku-style URLs
