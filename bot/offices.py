@@ -28,6 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import phone
 from bot.exceptions import ConfigError
+from bot.visits.desk import DeskSetup
+from bot.visits.desk import parse as parse_desk
 
 if TYPE_CHECKING:
     from bot.db import Database
@@ -55,6 +57,36 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class GuestStandard:
+    """The time the office's own Standar Pelayanan for receiving guests promises (issue 20 §6), as published:
+    `minutes` is what a visit is measured against (bot/visits/standard.py); Alor's SOP also splits it into
+    data entry and waiting, shown beside it. `source` cites the SK the figure comes from."""
+
+    minutes: int
+    source: str
+    data_entry_minutes: int | None = None
+    waiting_minutes: tuple[int, int] | None = None  # a range, "15-30 menit menunggu"
+
+
+def parse_guest_standard(raw: Mapping | None, source: object) -> GuestStandard | None:
+    """`guest_standard: {minutes: 10, source: "SOP ... KEP-22/..."}`; None when the office publishes none."""
+    if not raw:
+        return None
+    try:
+        minutes = int(raw["minutes"])
+        cited = str(raw["source"]).strip()
+        entry = raw.get("data_entry_minutes")
+        waiting = raw.get("waiting_minutes")
+        standard = GuestStandard(minutes, cited, None if entry is None else int(entry),
+                                 None if waiting is None else (int(waiting[0]), int(waiting[1])))
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ConfigError(f"{source}: guest_standard needs whole minutes and its source ({exc})") from exc
+    if minutes <= 0 or not cited:
+        raise ConfigError(f"{source}: guest_standard needs minutes above 0 and the SK it comes from")
+    return standard
+
+
+@dataclass(frozen=True)
 class Office:
     slug: str
     code: str
@@ -78,6 +110,8 @@ class Office:
     latitude: float | None = None
     longitude: float | None = None
     confirmed: frozenset[str] = field(default_factory=frozenset)  # of CONFIRMABLE
+    desk: DeskSetup = field(default_factory=DeskSetup)  # what the desk hands out and holds (bot/visits/desk.py)
+    guest_standard: GuestStandard | None = None  # None: the office publishes no time for receiving guests
 
     @property
     def zone(self) -> ZoneInfo:
@@ -366,6 +400,8 @@ def load_office(path: Path, environ: Mapping[str, str]) -> Office:
             email=data.get("email"), website=data.get("website"),
             employees_file=data.get("employees"), catalog_file=data.get("catalog"),
             latitude=location.get("latitude"), longitude=location.get("longitude"), confirmed=confirmed,
+            desk=parse_desk(data.get("desk"), path),
+            guest_standard=parse_guest_standard(data.get("guest_standard"), path),
         )
     except KeyError as exc:
         raise ConfigError(f"{path}: missing field {exc.args[0]!r}") from exc

@@ -160,15 +160,18 @@ def test_check_out_from_the_list_asks_for_the_card_then_ends_the_visit(app, runt
     _check_in(desk, visit.id)
     page = desk.get("/dashboard/guestbook").get_data(as_text=True)
     waiting = _group(page, "waiting")
-    assert f'/dashboard/guestbook/visit/{visit.id}/check-out' in waiting and "KTP ****0001 dikembalikan" in waiting
+    assert f'/dashboard/guestbook/visit/{visit.id}/check-out' in waiting and "KTP ****0001" in waiting
+    assert 'name="returned" value="badge" required> Tanda pengenal<' in waiting  # Klungkung's checklist
     assert 'id="group-expected-kejari-klungkung-empty"' in page  # nobody else: the one guest is waiting
 
     refused = desk.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"back": "list"})
     assert refused.headers["Location"].endswith("/dashboard/guestbook")
     assert _visit(runtime, visit.id).checked_out_at is None
-    assert "Kembalikan kartu identitas" in desk.get("/dashboard/guestbook").get_data(as_text=True)
+    assert "Centang dulu: Tanda pengenal tamu, Kartu identitas" in \
+        desk.get("/dashboard/guestbook").get_data(as_text=True)
 
-    done = desk.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"back": "list", "id_returned": "y"})
+    done = desk.post(f"/dashboard/guestbook/visit/{visit.id}/check-out",
+                     {"back": "list", "returned": ["badge", "id_card"]})
     assert done.headers["Location"].endswith("/dashboard/guestbook")
     row = _visit(runtime, visit.id)
     assert row.checked_out_at is not None and row.checked_out_by == "desk1"

@@ -94,10 +94,11 @@ def test_a_phone_answer_and_a_check_out_from_the_list(server, browser_page, runt
     assert "Made Wirawan" in row.inner_text()
     page.goto(f"{server}/dashboard/guestbook")
     row = page.locator(f"#group-waiting-{OFFICE} tr[data-visit='{second.id}']")
-    assert row.locator("input[name=id_returned]").evaluate("e => e.validity.valueMissing")
-    row.locator("button.checkout").click()  # the card's box not ticked: the browser asks for it first
+    assert row.locator("input[name=returned][value=id_card]").evaluate("e => e.validity.valueMissing")
+    row.locator("button.checkout").click()  # the checklist not ticked: the browser asks for it first
     assert _visit(runtime, second.id).checked_out_at is None
-    row.locator("input[name=id_returned]").check()
+    row.locator("input[name=returned][value=badge]").check()  # Klungkung: the badge taken back too
+    row.locator("input[name=returned][value=id_card]").check()
     row.locator("button.checkout").click()
     page.wait_for_url(f"{server}/dashboard/guestbook")
     assert second.code in page.inner_text(".flash-success")

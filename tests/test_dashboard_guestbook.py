@@ -71,6 +71,10 @@ def _audits(runtime, action: str, subject_type: str | None = None) -> list[Audit
         return list(s.scalars(query.order_by(AuditEvent.id)))
 
 
+# Klungkung's check-out checklist (seed 000 steps 4 and 8): badge and locker key back, the card returned.
+ALL_BACK = {"returned": ["badge", "locker", "id_card"]}
+
+
 def _check_in(member, visit_id: int, **overrides):
     data = {"badge": "T-07", "locker": "L12", "id_type": "ktp", "id_last4": "0001", **overrides}
     return member.post(f"/dashboard/guestbook/visit/{visit_id}/check-in", data)
@@ -118,7 +122,7 @@ def test_other_offices_desk_gets_404_and_changes_nothing(app, runtime, visit):
     assert member.get(f"/dashboard/guestbook/visit/{visit.id}").status_code == 404
     assert member.get(f"/dashboard/guestbook/visit/{visit.id}/photo").status_code == 404
     assert _check_in(member, visit.id).status_code == 404
-    assert member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"id_returned": "y"}).status_code == 404
+    assert member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", ALL_BACK).status_code == 404
     assert member.post(f"/dashboard/guestbook/visit/{visit.id}/remind").status_code == 404
     found = member.post("/dashboard/guestbook/find", {"code": visit.code})
     assert found.headers["Location"].endswith("/dashboard/guestbook")  # not found in their office
@@ -223,14 +227,15 @@ def test_host_answer_after_check_in_moves_the_guest_to_with_host(app, runtime, v
 # -- check-out -------------------------------------------------------------------------------------
 def test_check_out_needs_the_card_back_then_offers_the_survey(app, runtime, visit):
     member = signed_in(app, runtime, "desk1", "desk")
-    before = member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"id_returned": "y"})
+    before = member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", ALL_BACK)
     assert before.status_code == 302 and _visit(runtime, visit.id).checked_out_at is None  # not checked in
     _check_in(member, visit.id)
     member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {})
     assert _visit(runtime, visit.id).checked_out_at is None
-    assert "Kembalikan kartu identitas" in member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
+    assert "Centang dulu: Tanda pengenal tamu, Kunci loker, Kartu identitas" in \
+        member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
 
-    response = member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"id_returned": "y"})
+    response = member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", ALL_BACK)
     assert response.status_code == 302
     row = _visit(runtime, visit.id)
     assert row.checked_out_at is not None and row.id_returned_at is not None and row.checked_out_by == "desk1"
@@ -244,7 +249,7 @@ def test_check_out_needs_the_card_back_then_offers_the_survey(app, runtime, visi
     done = page.split('id="group-done-kejari-klungkung"')[1].split("</table>")[0]
     assert visit.code in done
     # A second check-out neither ends it again nor invites twice.
-    member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", {"id_returned": "y"})
+    member.post(f"/dashboard/guestbook/visit/{visit.id}/check-out", ALL_BACK)
     assert len(outbox_to(runtime, CITIZEN, "survey_invite")) == 1
 
 
@@ -315,7 +320,7 @@ def test_walk_in_without_a_whatsapp_number_checks_out_without_survey(app, runtim
     _walk_in(member, phone="")
     [row] = visits(runtime)
     assert row.citizen_phone == ""
-    member.post(f"/dashboard/guestbook/visit/{row.id}/check-out", {"id_returned": "y"})
+    member.post(f"/dashboard/guestbook/visit/{row.id}/check-out", {"returned": ["badge", "id_card"]})
     assert _visit(runtime, row.id).checked_out_at is not None
     with runtime.db.session() as s:
         assert list(s.scalars(select(SurveyInvitation))) == []

@@ -68,7 +68,8 @@ def test_officer_checks_a_registered_guest_in_by_code_and_out(server, browser_pa
     [arrived] = outbox_to(runtime, KASI_INTEL, "guest_arrived")
     assert visit.code in arrived.body and "Tamu sudah tiba" in arrived.body
 
-    page.check("#id_returned")
+    for item in ("badge", "locker", "id_card"):  # Klungkung's checklist (seed 000 steps 4 and 8)
+        page.check(f"#returned-{item}")
     page.click("#checkout-submit")
     page.wait_for_url(f"{server}/dashboard/guestbook")
     assert "survei" in page.inner_text(".flash")

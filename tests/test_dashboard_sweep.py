@@ -97,6 +97,9 @@ PAGES: dict[str, Page] = {
     "dashboard.whatsapp_templates": Page(_roles()),
     "dashboard.transcripts": Page(_roles(DESK, HANDLER)),
     "dashboard.transcript": Page(_roles(DESK, HANDLER), lambda w: {"conversation_id": w.conversation}, scoped=True),
+    # The visit-times report is the guest book's: its desk and admins; another office's desk asking for it: 404.
+    "dashboard.visit_times": Page(_roles(DESK), lambda w: {"office": OFFICE, "month": DAY[:7]}, scoped=True),
+    "dashboard.visit_times_export": Page(_roles(DESK), lambda w: {"office": OFFICE, "month": DAY[:7]}, scoped=True),
     "dashboard.users": Page(_roles()),
     "dashboard.user_edit": Page(_roles(), lambda w: {"user_id": w.user}),
 }
@@ -129,7 +132,7 @@ FORMS: dict[str, tuple[object, dict]] = {
     "dashboard.guestbook_find": (None, {"code": "ABC123"}),
     "dashboard.guestbook_check_in": (lambda w: {"visit_id": w.visit},
                                      {"badge": "T-07", "locker": "L12", "id_type": "ktp", "id_last4": "0001"}),
-    "dashboard.guestbook_check_out": (lambda w: {"visit_id": w.visit}, {"id_returned": "y"}),
+    "dashboard.guestbook_check_out": (lambda w: {"visit_id": w.visit}, {"returned": ["badge", "locker", "id_card"]}),
     "dashboard.guestbook_remind": (lambda w: {"visit_id": w.visit}, {}),
     "dashboard.guestbook_host_answer": (lambda w: {"visit_id": w.visit}, {"answer": "decline", "reason": "rapat"}),
     "dashboard.guestbook_walk_in": (None, {"consent": "y", "name": "Ni Made Sari", "id_type": "ktp",

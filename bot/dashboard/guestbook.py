@@ -14,9 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -34,6 +33,7 @@ from bot.masking import mask_id, mask_nik, mask_phone
 from bot.models import OutboundMessage
 from bot.models.visits import Visit, VisitEvent
 from bot.offices import Office
+from bot.visits import desk as desk_items
 from bot.visits import model, parsing, security, settings
 from bot.visits.model import PURPOSE_MAX, PURPOSE_MIN, InvalidTransition
 from bot.visits.service import Done, WalkInRecord, desk_actor, dispatch
@@ -41,7 +41,7 @@ from bot.visits.service import Done, WalkInRecord, desk_actor, dispatch
 logger = logging.getLogger(__name__)
 
 CONSENT_VERSION = "desk-visit-2026-11"  # the consent text read out at the desk (guestbook.walkin.consent)
-TOKEN_MAX = 32                          # badge number, locker key
+TOKEN_MAX = desk_items.TOKEN_MAX        # badge, gate pass or locker number
 # The photo's first bytes must match its declared type (a renamed file is refused).
 _MAGIC = {"image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",), "image/webp": (b"RIFF",)}
 
@@ -118,22 +118,12 @@ def host_messages(session: Session, visit: Visit, history: list[VisitEvent]) -> 
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _token(value: str | None, reason: str, required: bool) -> str | None:
-    text = " ".join((value or "").split())
-    if not text:
-        if required:
-            raise DeskError(reason)
-        return None
-    if len(text) > TOKEN_MAX:
-        raise DeskError(reason)
-    return text
-
-
-def _last4(value: str | None) -> str:
-    digits = (value or "").strip()
-    if not re.fullmatch(r"\d{4}", digits):
-        raise DeskError("id_last4")
-    return digits
+def _handed(setup: desk_items.DeskSetup, values: Mapping[str, object], **known) -> desk_items.Handed:
+    """The office's items as the officer typed them (bot/visits/desk.py reads and checks them)."""
+    try:
+        return desk_items.read(setup, values, **known)
+    except desk_items.Invalid as exc:
+        raise DeskError(exc.reason, **exc.values) from exc
 
 
 def _office(rt, visit: Visit) -> Office:
@@ -161,10 +151,10 @@ def _refused(exc: InvalidTransition) -> DeskError:
     return DeskError(str(exc))
 
 
-def check_in(rt, visit_id: int, *, username: str, badge: str | None, locker: str | None, id_type: str,
-             id_last4: str) -> list[int]:
-    """SOP 000 steps 3-5: the card handed in (its last 4 digits must match the registration when it is
-    the registered document), badge and locker recorded, the host told. Returns the outbox ids."""
+def check_in(rt, visit_id: int, *, username: str, values: Mapping[str, object]) -> list[int]:
+    """SOP 000 steps 3-5 (seed 001 step 4, seed 002 step 4): what the office's SOP has the desk hand out
+    and hold (`values`: the check-in form's fields, bot/visits/desk.py), the card's last 4 digits matching
+    the registration when it is the registered document; the host told. Returns the outbox ids."""
     with rt.db.session() as session:
         visit = _load(session, visit_id)
         office = _office(rt, visit)
@@ -172,15 +162,9 @@ def check_in(rt, visit_id: int, *, username: str, badge: str | None, locker: str
             raise DeskError("already_checked_in")
         if visit.status not in model.OPEN:
             raise DeskError("not_open")
-        badge_number = _token(badge, "badge", required=True)
-        locker_key = _token(locker, "locker", required=False)
-        if id_type not in rt.deps.directory.staff(office).id_types:
-            raise DeskError("id_type")
-        last4 = _last4(id_last4)
-        if id_type == visit.id_type and visit.id_masked[-4:] != last4:
-            raise DeskError("id_mismatch")
-        done = rt.visits.check_in(session, office, visit, username=username, badge=badge_number, locker=locker_key,
-                                  id_type=id_type, id_last4=last4, now=now())
+        handed = _handed(office.desk, values, id_types=rt.deps.directory.staff(office).id_types,
+                         registered=(visit.id_type, visit.id_masked))
+        done = rt.visits.check_in(session, office, visit, username=username, handed=handed, now=now())
         _commit(rt, session, done)
     logger.info("visit %s checked in by the desk", visit_id)
     return done.outbox_ids
@@ -226,8 +210,7 @@ class WalkIn:
     id_number: str
     purpose: str
     host_key: str
-    badge: str | None
-    locker: str | None = None
+    items: Mapping[str, object] = field(default_factory=dict)  # the office's desk fields (bot/visits/desk.py)
     phone: str | None = None  # the guest's WhatsApp number, for the host's answer and the survey
     lang: str = "id"
 
@@ -261,15 +244,14 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
     host = next((e for e in staff.employees if e.key == entry.host_key), None)
     if host is None:
         raise DeskError("host")
-    badge_number = _token(entry.badge, "badge", required=True)
-    locker_key = _token(entry.locker, "locker", required=False)
+    handed = _handed(office.desk, entry.items, id_types=staff.id_types, identity=(entry.id_type, number[-4:]))
     suffix = check_photo(photo)
     path, size = _store_photo(rt, office, photo, suffix)  # type: ignore[arg-type]  (checked above)
 
     record = WalkInRecord(
         name=name, id_type=entry.id_type, id_masked=mask_id(number),
-        id_hash=security.id_hash(security.nik_hash_key(rt.config), entry.id_type, number), id_last4=number[-4:],
-        purpose=purpose, host=host, badge=badge_number, locker=locker_key, phone=guest_phone, lang=entry.lang,
+        id_hash=security.id_hash(security.nik_hash_key(rt.config), entry.id_type, number),
+        purpose=purpose, host=host, handed=handed, phone=guest_phone, lang=entry.lang,
         consent_version=CONSENT_VERSION, photo_path=path, photo_size=size,
         photo_type=(photo.content_type or "").split(";")[0].lower())  # type: ignore[union-attr]
     with rt.db.session() as session:
@@ -278,14 +260,17 @@ def walk_in(rt, office: Office, entry: WalkIn, photo: Photo | None, *, username:
 
 
 # -- check-out -------------------------------------------------------------------------------------
-def check_out(rt, visit_id: int, *, username: str, id_returned: bool) -> list[int]:
-    """SOP 000 steps 8-9: the card given back (recorded), the visit ended, the survey offered on
-    WhatsApp when the guest has a number. Returns the survey invitation's outbox ids."""
+def check_out(rt, visit_id: int, *, username: str, returned: Iterable[str]) -> list[int]:
+    """SOP 000 steps 8-9 (seed 002 step 8): the checklist, every item handed out or held confirmed back
+    (refused with `not_returned` naming the rest), the visit ended, the survey offered on WhatsApp when
+    the guest has a number. Returns the survey invitation's outbox ids."""
     with rt.db.session() as session:
         visit = _load(session, visit_id)
         try:
-            done = rt.visits.check_out(session, _office(rt, visit), visit, username=username, id_returned=id_returned,
+            done = rt.visits.check_out(session, _office(rt, visit), visit, username=username, returned=returned,
                                        now=now())
+        except desk_items.NotReturned as exc:
+            raise DeskError("not_returned", items=exc.items) from exc
         except InvalidTransition as exc:
             raise _refused(exc) from exc
         _commit(rt, session, done)
@@ -372,7 +357,7 @@ def search(session: Session, slugs: list[str], text: str) -> list[Visit]:
 # -- export ----------------------------------------------------------------------------------------
 CSV_COLUMNS = ("office", "code", "walk_in", "scheduled", "name", "id_type", "id_masked", "guest_whatsapp",
                "purpose", "host", "unit", "host_answer", "status", "checked_in", "checked_in_by", "badge",
-               "locker", "id_held", "id_returned", "checked_out", "checked_out_by")
+               "locker", "id_held", "id_returned", "desk_items", "desk_returned", "checked_out", "checked_out_by")
 
 
 def _cell(value: object) -> str:
@@ -402,14 +387,18 @@ def export_csv(session: Session, offices: list[Office], first: date, last: date,
         rows = session.scalars(select(Visit).where(Visit.office == office.slug, Visit.scheduled_at >= start,
                                                    Visit.scheduled_at < end).order_by(Visit.scheduled_at))
         for v in rows.unique():
-            held = f"{v.id_held_type.upper()} ****{v.id_held_last4}" if v.id_held_type else ""
+            held = desk_items.card_text(v)
+            items = "; ".join(f"{label}: {note}" if note else label
+                              for _key, label, note in desk_items.describe(v, lambda k: words(f"desk.{k}.item")))
+            back = "; ".join(words(f"desk.{k}.item") for k in v.desk_returned or ())
             writer.writerow([
                 office.name, v.code, yes if v.walk_in else no, _local(office, v.scheduled_at), _cell(v.name),
                 words(f"id_types.{v.id_type}"), v.id_masked, mask_phone(v.citizen_phone), _cell(v.purpose),
                 _cell(v.host_name), _cell(office.unit_name(v.unit) or v.unit),
                 words(f"answer.{v.host_answer or 'none'}"), words(f"status.{v.status}"),
                 _local(office, v.checked_in_at), _cell(v.checked_in_by), _cell(v.badge_number), _cell(v.locker_key),
-                held, _local(office, v.id_returned_at), _local(office, v.checked_out_at), _cell(v.checked_out_by)])
+                held, _local(office, v.id_returned_at), _cell(items), back, _local(office, v.checked_out_at),
+                _cell(v.checked_out_by)])
             count += 1
     return out.getvalue(), count
 

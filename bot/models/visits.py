@@ -129,6 +129,11 @@ class Visit(Base):
     id_held_type: Mapped[str | None] = mapped_column(String(8))
     id_held_last4: Mapped[str | None] = mapped_column(String(4))
     id_returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What this office's SOP has the desk hand out and hold (bot/visits/desk.py): every item of the visit
+    # at check-in ({"badge": "T-07", "phone": "hitam"}; None: checked in before migration 0018, read from
+    # the columns above), and the items the desk confirmed back at check-out.
+    desk_items: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    desk_returned: Mapped[list[str] | None] = mapped_column(JSON)
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

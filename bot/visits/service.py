@@ -14,6 +14,7 @@ enqueues the notices and schedules the jobs (the host follow-up, the photo downl
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -30,7 +31,7 @@ from bot.models.visits import Consent, Employee, Visit, VisitEvent, VisitPhoto
 from bot.offices import Office
 from bot.outbox import Outbox
 from bot.survey.service import offer_survey
-from bot.visits import model, queries, settings
+from bot.visits import desk, model, queries, settings
 from bot.visits.model import InvalidTransition
 from bot.visits.notices import HOST_LANG, Notices
 from bot.visits.settings import to_utc
@@ -76,11 +77,9 @@ class WalkInRecord:
     id_type: str
     id_masked: str
     id_hash: str
-    id_last4: str
     purpose: str
     host: Person
-    badge: str
-    locker: str | None
+    handed: desk.Handed  # the office's items (bot/visits/desk.py), the card being the walk-in's document
     phone: str
     lang: str
     consent_version: str
@@ -299,21 +298,22 @@ class VisitService:
         return done
 
     # -- the desk (SOP 000 steps 3-10) ---------------------------------------------------------
-    def check_in(self, session: Session, office: Office, visit: Visit, *, username: str, badge: str,
-                 locker: str | None, id_type: str, id_last4: str, now: datetime) -> Done:
-        """The guest arrived: card held, badge and locker recorded, reminders stopped, the host told."""
+    def check_in(self, session: Session, office: Office, visit: Visit, *, username: str, handed: desk.Handed,
+                 now: datetime) -> Done:
+        """The guest arrived: what the office's SOP has the desk hand out and hold recorded (bot/visits/desk.py),
+        reminders stopped, the host told."""
         if visit.checked_in_at is not None:
             raise InvalidTransition("already_checked_in")
         if visit.status not in model.OPEN:
             raise InvalidTransition("not_open")
         visit.checked_in_at, visit.checked_in_by = now, username
-        visit.badge_number, visit.locker_key = badge, locker
-        visit.id_held_type, visit.id_held_last4 = id_type, id_last4
+        self._hand(visit, handed)
         self._cancel_reminders(session, visit)  # the guest is here: no "see you tomorrow" reminder any more
         done = Done(visit)
         self._arrival_notice(session, office, visit, done, now)
         self._event(session, visit, "checked_in", desk_actor(username), now, host_told=bool(done.outbox_ids),
-                    outbox=list(done.outbox_ids), same_document=id_type == visit.id_type)
+                    outbox=list(done.outbox_ids), same_document=handed.id_type == visit.id_type,
+                    items=list(handed.items))
         return done
 
     def walk_in(self, session: Session, office: Office, entry: WalkInRecord, *, username: str,
@@ -333,9 +333,8 @@ class VisitService:
                       host_employee_id=host_row.id if host_row else None, host_name=entry.host.name,
                       host_phone=entry.host.whatsapp, unit=entry.host.unit, scheduled_at=now,
                       status=model.AWAITING_HOST, notice_round=0, reminder_outbox_ids=[], walk_in=True,
-                      checked_in_at=now, checked_in_by=username, badge_number=entry.badge,
-                      locker_key=entry.locker, id_held_type=entry.id_type, id_held_last4=entry.id_last4,
-                      created_at=now)
+                      checked_in_at=now, checked_in_by=username, created_at=now)
+        self._hand(visit, entry.handed)
         session.add(visit)
         session.flush()
         self._event(session, visit, "walk_in", desk_actor(username), now)
@@ -346,20 +345,24 @@ class VisitService:
             self._event(session, visit, "host_notified", SYSTEM, now, round=1)
             self._follow_up_jobs(visit, done, now)
         self._event(session, visit, "checked_in", desk_actor(username), now, host_told=bool(done.outbox_ids),
-                    outbox=list(done.outbox_ids), same_document=True)
+                    outbox=list(done.outbox_ids), same_document=True, items=list(entry.handed.items))
         logger.info("walk-in visit %s entered at %s", visit.id, office.slug)
         return done
 
-    def check_out(self, session: Session, office: Office, visit: Visit, *, username: str, id_returned: bool,
+    def check_out(self, session: Session, office: Office, visit: Visit, *, username: str, returned: Iterable[str],
                   now: datetime) -> Done:
-        """SOP 000 steps 8-9: the card given back, the visit ended, the survey offered on WhatsApp."""
+        """SOP 000 steps 8-9 (seed 002 step 8): every item the desk handed out or held confirmed back (the
+        checklist; `desk.NotReturned` names the rest), the visit ended, the survey offered on WhatsApp."""
         if visit.checked_in_at is None:
             raise InvalidTransition("not_checked_in")
         if visit.checked_out_at is not None:
             raise InvalidTransition("already_checked_out")
-        if visit.id_held_type and not id_returned:
-            raise InvalidTransition("id_not_returned")
+        missing = desk.missing(visit, returned)
+        if missing:
+            raise desk.NotReturned(missing)
+        back = list(desk.held_items(visit))
         visit.checked_out_at, visit.checked_out_by = now, username
+        visit.desk_returned = back
         if visit.id_held_type:
             visit.id_returned_at = now
         done = Done(visit)
@@ -369,7 +372,7 @@ class VisitService:
                                       now=now, conversation_id=visit.conversation_id, config=self.config)
             done.outbox_ids += list(invitation.notice_ids) if invitation is not None else []
         self._event(session, visit, "checked_out", desk_actor(username), now, id_returned=bool(visit.id_held_type),
-                    survey=bool(done.outbox_ids))
+                    returned=back, survey=bool(done.outbox_ids))
         return done
 
     def remind_host(self, session: Session, office: Office, visit: Visit, *, username: str, now: datetime) -> Done:
@@ -386,6 +389,13 @@ class VisitService:
         return done
 
     # -- the rules every change shares -----------------------------------------------------------
+    @staticmethod
+    def _hand(visit: Visit, handed: desk.Handed) -> None:
+        """What the desk handed out and holds: the pass, locker and card in their columns, all in desk_items."""
+        visit.badge_number, visit.locker_key = handed.pass_number, handed.locker
+        visit.id_held_type, visit.id_held_last4 = handed.id_type, handed.id_last4
+        visit.desk_items = dict(handed.items)
+
     @staticmethod
     def _move(visit: Visit, to: str) -> None:
         """The one place a visit's status changes."""

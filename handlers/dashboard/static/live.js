@@ -52,6 +52,13 @@
       if (!since) { return; }
       var text = duration(now - since);
       el.textContent = el.dataset.template ? fill(el.dataset.template, {wait: text}) : text;
+      // A wait against the office's standard (Today): marked once it passes the standard, not at it.
+      var limit = Number(el.dataset.overAfter);
+      if (limit) {
+        var row = el.closest("[data-over-row]") || el, over = now - since > limit;
+        row.classList.toggle("over", over);
+        row.querySelectorAll("[data-over-mark]").forEach(function (mark) { mark.hidden = !over; });
+      }
     });
   }
 

@@ -21,8 +21,9 @@ from handlers.dashboard.views import (
     templates,
     transcripts,
     users,
+    visit_times,
 )
 
 __all__ = ["audit_log", "auth", "catalog", "catalog_editor", "common", "complaints", "days_off", "employees",
            "guestbook", "home", "inbox", "live", "messages", "office_profile", "rights", "simulator", "survey",
-           "templates", "transcripts", "users"]
+           "templates", "transcripts", "users", "visit_times"]

@@ -5,7 +5,8 @@ with the survey (on the visit's page or right from the list), the hosts who have
 remind, then record the answer they gave by phone), finding a guest by code, badge or name, any day's
 guest book (`?day=`, tomorrow one click away), the printable visitor slip, the guest's photo behind
 login, and the CSV export. The work is done in bot/dashboard/guestbook.py; every page showing or changing
-personal data is audited.
+personal data is audited. What the check-in form asks and the check-out checklist confirms follows the
+office's SOP (a badge and locker key, a gate pass, the phone held: bot/visits/desk.py, `desk_form`).
 
 Each host's notice shows what really became of it (bot/dashboard/deliveries.py): on its way, read,
 held with the reason, failed with Twilio's code, with the host's number to call. Check-in, walk-in and
@@ -15,6 +16,7 @@ held with the reason, failed with Twilio's code, with the host's number to call.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -31,6 +33,7 @@ from bot.dashboard.roles import Role, grant
 from bot.masking import mask_phone
 from bot.models.visits import Visit
 from bot.offices import Office
+from bot.visits import desk as desk_items
 from bot.visits import security, settings
 from bot.visits.model import PHONE_ANSWERS, REASON_MAX
 from handlers.dashboard import NAV, NavItem, access, bp
@@ -51,8 +54,17 @@ def gx(key: str, **values: Any) -> str:
     return access.runtime().messages.text(access.lang(), f"guestbook.{key}", **values)
 
 
+def item_word(key: str, part: str = "item", **values: Any) -> str:
+    """An item's word (`guestbook.desk.<key>.<part>`): "item" its name, "short" in the list and on the slip,
+    "ask" the check-in label, "back" the check-out tick."""
+    return gx(f"desk.{key}.{part}", **values)
+
+
 def _error_text(exc: desk.DeskError) -> str:
-    return gx(f"errors.{exc.reason}", **exc.values)
+    values = dict(exc.values)
+    if "items" in values:  # the checklist's unticked items, by name
+        values["items"] = ", ".join(item_word(k) for k in values["items"])  # type: ignore[union-attr]
+    return gx(f"errors.{exc.reason}", **values)
 
 
 def _error(exc: desk.DeskError) -> None:
@@ -64,15 +76,37 @@ class CodeForm(FlaskForm):
     code = StringField(validators=[InputRequired(), Length(max=64)])
 
 
+# Each desk field (bot/visits/desk.py FIELDS); a form holds only the office's (`desk_form`).
+def _desk_field(name: str, required: bool):
+    needed = InputRequired() if required else Optional()
+    return {"badge": lambda: StringField(validators=[needed, Length(max=desk.TOKEN_MAX)]),
+            "gate_pass": lambda: StringField(validators=[needed, Length(max=desk.TOKEN_MAX)]),
+            "locker": lambda: StringField(validators=[needed, Length(max=desk.TOKEN_MAX)]),
+            "id_type": lambda: SelectField(choices=[]),
+            "id_last4": lambda: StringField(validators=[InputRequired(), Length(min=4, max=4)]),
+            "phone_held": BooleanField,
+            "phone_note": lambda: StringField(validators=[Optional(), Length(max=desk.TOKEN_MAX)])}[name]()
+
+
+@cache
+def desk_form(base: type[FlaskForm], setup: desk_items.DeskSetup, walk_in: bool = False) -> type[FlaskForm]:
+    """`base` with the fields of the office's desk items: Klungkung's badge and locker, Alor's gate pass,
+    Kapuas's phone held (one class per office's setup, made once)."""
+    fields = {name: _desk_field(name, desk_items.ITEMS[key].required)
+              for key in setup.keys if not (walk_in and key == "id_card") for name in desk_items.FIELDS[key]}
+    return type(f"{base.__name__}For{'_'.join(setup.keys)}", (base,), fields)
+
+
+def _desk_values(form: FlaskForm, setup: desk_items.DeskSetup, walk_in: bool = False) -> dict[str, object]:
+    return {name: form[name].data for name in desk_items.fields(setup, walk_in=walk_in)}
+
+
 class CheckInForm(FlaskForm):
-    badge = StringField(validators=[InputRequired(), Length(max=desk.TOKEN_MAX)])
-    locker = StringField(validators=[Optional(), Length(max=desk.TOKEN_MAX)])
-    id_type = SelectField(choices=[])
-    id_last4 = StringField(validators=[InputRequired(), Length(min=4, max=4)])
+    """The office's desk fields only (`desk_form(CheckInForm, office.desk)`)."""
 
 
 class CheckOutForm(FlaskForm):
-    id_returned = BooleanField()
+    """The checklist comes as `returned` values, one per item ticked back (bot/visits/desk.py)."""
 
 
 class HostAnswerForm(FlaskForm):
@@ -90,8 +124,6 @@ class WalkInForm(FlaskForm):
     photo = FileField()
     purpose = TextAreaField(validators=[InputRequired(), Length(max=desk.PURPOSE_MAX)])
     host = SelectField(choices=[])
-    badge = StringField(validators=[InputRequired(), Length(max=desk.TOKEN_MAX)])
-    locker = StringField(validators=[Optional(), Length(max=desk.TOKEN_MAX)])
 
 
 class ExportForm(FlaskForm):
@@ -143,7 +175,9 @@ def _answer(visit: Visit) -> str:
 
 def _helpers() -> dict[str, Any]:
     return {"gx": gx, "answer_label": _answer, "mask_phone": mask_phone, "reach_text": message_page.reach_text,
-            "sees_messages": access.can(message_page.PERMISSION)}
+            "sees_messages": access.can(message_page.PERMISSION), "item_word": item_word,
+            "desk_items": lambda v: desk_items.describe(v, item_word),
+            "desk_short": lambda v: desk_items.describe(v, lambda k: item_word(k, "short"))}
 
 
 def _warn_undelivered(reach: deliveries.Reach | None, host: str | None, phone: str | None) -> bool:
@@ -247,8 +281,9 @@ def guestbook_visit(visit_id: int):
         reach = deliveries.host_reach(s, access.runtime().config, [visit], moment)
         s.expunge_all()
     access.audit(audit_log.VIEW, "visit", visit.id, visit.office)
-    checkin = CheckInForm(formdata=None, id_type=visit.id_type)
-    checkin.id_type.choices = _id_choices(office)
+    checkin = desk_form(CheckInForm, office.desk)(formdata=None, id_type=visit.id_type)
+    if "id_type" in checkin:
+        checkin.id_type.choices = _id_choices(office)
     return render_template("dashboard/guestbook_visit.html", visit=visit, office=office, history=history,
                            host_messages=messages, message_reach=message_reach, reach=reach,
                            checkin_form=checkin, checkout_form=CheckOutForm(formdata=None),
@@ -260,15 +295,19 @@ def guestbook_visit(visit_id: int):
 @access.require(PERMISSION)
 def guestbook_check_in(visit_id: int):
     visit = _load(visit_id)
-    form = CheckInForm()
-    form.id_type.choices = _id_choices(_office_of(visit))
+    setup = _office_of(visit).desk
+    form = desk_form(CheckInForm, setup)()
+    if "id_type" in form:
+        form.id_type.choices = _id_choices(_office_of(visit))
     require_valid(form, gx("errors.form"), _visit_page(visit_id))
     with refused_on(desk.DeskError, _error_text, _visit_page(visit_id)):
-        ids = desk.check_in(access.runtime(), visit_id, username=access.user().username, badge=form.badge.data,
-                            locker=form.locker.data, id_type=form.id_type.data or "", id_last4=form.id_last4.data)
+        ids = desk.check_in(access.runtime(), visit_id, username=access.user().username,
+                            values=_desk_values(form, setup))
     reach = deliveries.foresee(access.runtime(), ids)
+    with access.runtime().db.session() as s:
+        items = list(desk_items.held_items(s.get(Visit, visit_id)))  # type: ignore[arg-type]
     access.audit("check_in", "visit", visit_id, visit.office,
-                 detail={"outbox": ids, "notice": reach.state if reach else None})
+                 detail={"outbox": ids, "notice": reach.state if reach else None, "items": items})
     if not ids:
         flash(gx("checkin.done_no_host", code=visit.code), "success")
     elif reach is not None and reach.problem:
@@ -286,10 +325,11 @@ def guestbook_check_out(visit_id: int):
     form = CheckOutForm()
     back = url_for("dashboard.guestbook") if request.form.get("back") == "list" else _visit_page(visit_id)
     require_valid(form, gx("errors.form"), back)
+    returned = request.form.getlist("returned")
     with refused_on(desk.DeskError, _error_text, back):
-        ids = desk.check_out(access.runtime(), visit_id, username=access.user().username,
-                             id_returned=bool(form.id_returned.data))
-    access.audit("check_out", "visit", visit_id, visit.office, detail={"survey_outbox": ids})
+        ids = desk.check_out(access.runtime(), visit_id, username=access.user().username, returned=returned)
+    access.audit("check_out", "visit", visit_id, visit.office,
+                 detail={"survey_outbox": ids, "returned": [k for k in desk_items.ITEMS if k in returned]})
     flash(gx("checkout.done_survey" if ids else "checkout.done", code=visit.code), "success")
     return redirect(url_for("dashboard.guestbook"))
 
@@ -371,7 +411,7 @@ def guestbook_walk_in():
         flash(gx("walkin.choose_office"), "info")
         return redirect(url_for("dashboard.guestbook"))
     staff = access.runtime().deps.directory.staff(office)
-    form = WalkInForm()
+    form = desk_form(WalkInForm, office.desk, walk_in=True)()
     form.id_type.choices = _id_choices(office)
     form.host.choices = [("", "–")] + [(e.key, f"{e.name} ({e.title})" if e.title else e.name)
                                        for e in staff.employees]
@@ -384,7 +424,7 @@ def guestbook_walk_in():
             entry = desk.WalkIn(consent=bool(form.consent.data), name=form.name.data or "",
                                 id_type=form.id_type.data or "", id_number=form.id_number.data or "",
                                 purpose=form.purpose.data or "", host_key=form.host.data or "",
-                                badge=form.badge.data, locker=form.locker.data, phone=form.phone.data,
+                                items=_desk_values(form, office.desk, walk_in=True), phone=form.phone.data,
                                 lang=access.lang())
             try:
                 visit_id = desk.walk_in(access.runtime(), office, entry, photo, username=access.user().username)

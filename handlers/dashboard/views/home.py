@@ -7,6 +7,12 @@ and complaints for the desk and complaint handlers, the messages that did not ar
 shows them to this role. A viewer sees the WhatsApp activity only (counts, no personal data). The counts
 are read by bot/dashboard/today.py with the lists' own queries. The simulator's requests for an officer are
 practice, not citizens: Today counts them apart, under their "SIMULASI" badge.
+
+The desk also sees the guests waiting for their host against the office's own Standar Pelayanan (issue 20 §6):
+from the guest book's own list of the day, measured by bot/visits/standard.py. The minutes tick in the browser
+(static/live.js, `data-since`) and a wait crossing the standard is marked there too (`data-over-after`), so
+the mark does not wait for the next refresh of the card; a check-in or a host's answer refreshes the card
+through the live updates' visits topic, as the guest counts are.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ from sqlalchemy import func, select
 
 from bot import clock, handoff, simulator
 from bot.complaints.deadlines import Targets
+from bot.dashboard import guestbook as desk
 from bot.dashboard import today
 from bot.models import Conversation, InboundMessage, OutboundMessage
 from bot.offices import Office
+from bot.visits import standard
 from handlers.dashboard import access, bp
 from handlers.dashboard.views import complaints as complaint_pages
 from handlers.dashboard.views import guestbook as guestbook_pages
@@ -45,6 +53,7 @@ class OfficeToday:
     messages: today.Messages | None
     unconfirmed: tuple[str, ...] | None = None  # what the office's admin has still to confirm (issue 17 §4)
     practice: int = 0  # the simulator's conversations in the inbox: shown with their badge, not counted above
+    waits: tuple[standard.Wait, ...] | None = None  # guests waiting for their host, against the standard
 
 
 def _office_today(office: Office, moment) -> OfficeToday:
@@ -57,6 +66,8 @@ def _office_today(office: Office, moment) -> OfficeToday:
     sees_confidential, sees_general = message_pages.sees_confidential(), message_pages.sees_general()
     with rt.db.session() as s:
         guests = today.guests(s, office, moment) if access.can(guestbook_pages.PERMISSION) else None
+        waits = tuple(standard.waits(desk.today(s, office, moment).waiting, office, moment)) \
+            if guests is not None else None
         complaints = today.complaints(s, office, moment, Targets.from_config(rt.config)) \
             if access.can(complaint_pages.VIEW) else None
         messages = today.messages(s, office, moment, confidential=sees_confidential, general=sees_general) \
@@ -64,7 +75,7 @@ def _office_today(office: Office, moment) -> OfficeToday:
     longest = inbox_pages.duration(citizens.longest_since, moment) if citizens and citizens.longest_since else ""
     unconfirmed = office.unconfirmed if access.can(profile_pages.PERMISSION) else None
     return OfficeToday(office, office.local(moment).date(), guests, citizens, longest, complaints, messages,
-                       unconfirmed, practice=practice)
+                       unconfirmed, practice=practice, waits=waits)
 
 
 def _activity(slugs: list[str], moment) -> dict[str, int]:
@@ -89,4 +100,5 @@ def home():
     days = [_office_today(o, moment) for o in offices]
     shown = [d for d in days if any((d.guests, d.citizens, d.complaints, d.messages, d.unconfirmed))]
     return render_template("dashboard/home.html", days=shown, counts=_activity(slugs, moment),
-                           choose=access.selected_office() is None and len(offices) > 1)
+                           choose=access.selected_office() is None and len(offices) > 1, now=moment,
+                           duration=inbox_pages.duration)
