@@ -195,9 +195,11 @@ def test_check_in_by_scanned_code_records_badge_locker_card_and_tells_the_host(a
 
 def test_a_card_whose_last_digits_differ_is_refused(app, runtime, visit):
     member = signed_in(app, runtime, "desk1", "desk")
-    _check_in(member, visit.id, id_last4="9999")
-    page = member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
-    assert "tidak cocok" in page
+    refused = _check_in(member, visit.id, id_last4="9999")
+    page = refused.get_data(as_text=True)
+    # The page again, with the reason and everything the desk typed: only the wrong digits to correct.
+    assert refused.status_code == 422 and "tidak cocok" in page
+    assert 'value="T-07"' in page and 'value="L12"' in page and 'value="9999"' in page
     assert _visit(runtime, visit.id).checked_in_at is None
     assert outbox_to(runtime, KASI_INTEL, "guest_arrived") == []
     # Another document (a SIM) is recorded as handed in; no comparison is possible.
@@ -416,10 +418,11 @@ def test_a_declined_visit_cannot_be_checked_in_and_shows_under_done(app, runtime
         s.get(Visit, visit.id).status = "declined"
         s.commit()
     member = signed_in(app, runtime, "desk1", "desk")
-    _check_in(member, visit.id)
+    refused = _check_in(member, visit.id)
+    assert refused.status_code == 422 and "ditolak atau dibatalkan" in refused.get_data(as_text=True)
     assert _visit(runtime, visit.id).checked_in_at is None
     detail = member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
-    assert "ditolak atau dibatalkan" in detail and 'id="checkin-form"' not in detail
+    assert 'id="checkin-form"' not in detail
     page = member.get("/dashboard/guestbook").get_data(as_text=True)
     assert visit.code in page.split('id="group-done-kejari-klungkung"')[1].split("</table>")[0]
 

@@ -271,7 +271,11 @@ def guestbook_find():
 @bp.get("/guestbook/visit/<int:visit_id>")
 @access.require(PERMISSION)
 def guestbook_visit(visit_id: int):
-    visit = _load(visit_id)
+    return _visit_view(_load(visit_id))
+
+
+def _visit_view(visit: Visit, checkin: FlaskForm | None = None, status: int = 200):
+    """The visit's page; `checkin` is a refused check-in form, shown again as the desk typed it."""
     office = _office_of(visit)
     moment = clock.now()
     with access.runtime().db.session() as s:
@@ -281,14 +285,15 @@ def guestbook_visit(visit_id: int):
         reach = deliveries.host_reach(s, access.runtime().config, [visit], moment)
         s.expunge_all()
     access.audit(audit_log.VIEW, "visit", visit.id, visit.office)
-    checkin = desk_form(CheckInForm, office.desk)(formdata=None, id_type=visit.id_type)
-    if "id_type" in checkin:
-        checkin.id_type.choices = _id_choices(office)
+    if checkin is None:
+        checkin = desk_form(CheckInForm, office.desk)(formdata=None, id_type=visit.id_type)
+        if "id_type" in checkin:
+            checkin.id_type.choices = _id_choices(office)
     return render_template("dashboard/guestbook_visit.html", visit=visit, office=office, history=history,
                            host_messages=messages, message_reach=message_reach, reach=reach,
                            checkin_form=checkin, checkout_form=CheckOutForm(formdata=None),
                            host_answer_form=HostAnswerForm(formdata=None), reason_max=REASON_MAX,
-                           action_form=ActionForm(), **_helpers())
+                           action_form=ActionForm(), **_helpers()), status
 
 
 @bp.post("/guestbook/visit/<int:visit_id>/check-in")
@@ -299,10 +304,19 @@ def guestbook_check_in(visit_id: int):
     form = desk_form(CheckInForm, setup)()
     if "id_type" in form:
         form.id_type.choices = _id_choices(_office_of(visit))
-    require_valid(form, gx("errors.form"), _visit_page(visit_id))
-    with refused_on(desk.DeskError, _error_text, _visit_page(visit_id)):
+    # A refused check-in (a last 4 digits that do not match the registration, a badge already out) shows
+    # the page again with what the desk typed, the wrong field to correct, not an emptied form.
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            refuse(gx("errors.form"), _visit_page(visit_id))
+        flash(gx("errors.form"), "error")
+        return _visit_view(visit, checkin=form, status=422)
+    try:
         ids = desk.check_in(access.runtime(), visit_id, username=access.user().username,
                             values=_desk_values(form, setup))
+    except desk.DeskError as exc:
+        flash(_error_text(exc), "error")
+        return _visit_view(_load(visit_id), checkin=form, status=422)
     reach = deliveries.foresee(access.runtime(), ids)
     with access.runtime().db.session() as s:
         items = list(desk_items.held_items(s.get(Visit, visit_id)))  # type: ignore[arg-type]
