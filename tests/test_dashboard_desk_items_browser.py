@@ -5,6 +5,9 @@ back; no page scrolls sideways."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from bot import clock
@@ -42,6 +45,12 @@ def _new_visit(runtime, name: str) -> int:
         return visit.id
 
 
+def _shot(page, name: str) -> None:
+    """LOKET_SHOTS=DIR keeps a screenshot of each step, to look at (the assertions do not need them)."""
+    if os.environ.get("LOKET_SHOTS"):
+        page.screenshot(path=str(Path(os.environ["LOKET_SHOTS"]) / f"{name}.png"), full_page=True)
+
+
 def _row(runtime, visit_id: int) -> Visit:
     with runtime.db.session() as s:
         return s.get(Visit, visit_id)
@@ -68,6 +77,7 @@ def test_kapuas_holds_the_card_and_the_phone_and_checks_them_back(server, browse
     page.fill("#id_last4", "0001")
     page.check("#phone_held")
     page.fill("#phone_note", "Samsung hitam")
+    _shot(page, f"kapuas-checkin-{size['width']}")
     page.click("#checkin-submit")
     page.wait_for_url(f"{server}/dashboard/guestbook/visit/{visit_id}")
     assert "sudah check-in" in page.inner_text(".flash")
@@ -81,6 +91,7 @@ def test_kapuas_holds_the_card_and_the_phone_and_checks_them_back(server, browse
     assert "HP Samsung hitam" in row.inner_text() and "KTP ****0001" in row.inner_text()
     assert row.locator("input[name=returned]").count() == 3
     assert page.evaluate(FITS)
+    _shot(page, f"kapuas-guestbook-{size['width']}")
 
     # The checklist: nothing ticked, then the card and badge only: the browser asks for the phone first.
     page.goto(f"{server}/dashboard/guestbook/visit/{visit_id}")
