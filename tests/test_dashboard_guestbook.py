@@ -226,6 +226,32 @@ def test_host_answer_after_check_in_moves_the_guest_to_with_host(app, runtime, v
     assert visit.code in with_host and "Diterima" in with_host
 
 
+def test_the_desk_records_when_a_host_who_agreed_beforehand_comes_out(frozen_clock, app, runtime, visit,
+                                                                      whatsapp):
+    member = signed_in(app, runtime, "desk1", "desk")
+    met = f"/dashboard/guestbook/visit/{visit.id}/met"
+    # Not yet accepted: nothing to record, and the page offers no such button.
+    assert 'id="host-met-form"' not in member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
+    assert whatsapp.send("1", from_=KASI_INTEL).status == 200  # the host agrees before the guest arrives
+    assert member.post(met, {}).status_code == 302 and _visit(runtime, visit.id).met_at is None  # not checked in
+    _check_in(member, visit.id)
+    page = member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
+    assert 'id="host-met-form"' in page
+    frozen_clock.advance(minutes=8)
+    assert member.post(met, {}).status_code == 302
+    row = _visit(runtime, visit.id)
+    assert row.met_at is not None and row.met_at - row.checked_in_at == timedelta(minutes=8)
+    page = member.get(f"/dashboard/guestbook/visit/{visit.id}").get_data(as_text=True)
+    assert 'id="host-met-form"' not in page and "Pegawai menemui tamu" in page  # in the visit's history
+    # Twice: refused, the first moment kept; and audited once.
+    frozen_clock.advance(minutes=5)
+    member.post(met, {})
+    assert _visit(runtime, visit.id).met_at == row.met_at
+    with runtime.db.session() as s:
+        audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "host_met")).all()
+    assert [(a.subject_id, a.office) for a in audits] == [(str(visit.id), visit.office)]
+
+
 # -- check-out -------------------------------------------------------------------------------------
 def test_check_out_needs_the_card_back_then_offers_the_survey(app, runtime, visit):
     member = signed_in(app, runtime, "desk1", "desk")

@@ -134,6 +134,7 @@ FORMS: dict[str, tuple[object, dict]] = {
                                      {"badge": "T-07", "locker": "L12", "id_type": "ktp", "id_last4": "0001"}),
     "dashboard.guestbook_check_out": (lambda w: {"visit_id": w.visit}, {"returned": ["badge", "locker", "id_card"]}),
     "dashboard.guestbook_remind": (lambda w: {"visit_id": w.visit}, {}),
+    "dashboard.guestbook_host_met": (lambda w: {"visit_id": w.visit}, {}),
     "dashboard.guestbook_host_answer": (lambda w: {"visit_id": w.visit}, {"answer": "decline", "reason": "rapat"}),
     "dashboard.guestbook_walk_in": (None, {"consent": "y", "name": "Ni Made Sari", "id_type": "ktp",
                                            "id_number": "5171014505850002", "purpose": "Konsultasi",

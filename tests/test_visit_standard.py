@@ -109,6 +109,24 @@ def test_the_wait_ends_at_the_hosts_answer_after_arrival_never_before(runtime, f
         ("no_answer", None, _minutes(50))
 
 
+def test_the_desk_records_when_a_host_who_agreed_beforehand_came_out(runtime, frozen_clock):
+    """The host accepted the day before: the wait ends when the desk sees the host come out (Visit.met_at),
+    and that moment wins over an answer given after the arrival (the meeting itself)."""
+    arrived = MORNING
+    with runtime.db.session() as s:
+        agreed = _visit(s, KLK, 1, arrived=arrived, answer="accept", answered=arrived - timedelta(days=1),
+                        left=arrived + _minutes(40), status=model.ACCEPTED)
+        agreed.met_at = arrived + _minutes(11)
+        answered = _visit(s, KLK, 2, arrived=arrived, answer="accept", answered=arrived + _minutes(2),
+                          status=model.ACCEPTED)
+        answered.met_at = arrived + _minutes(9)
+        s.flush()
+        first, second = standard.measure(agreed), standard.measure(answered)
+    assert (first.outcome, first.wait, first.stay) == ("met", _minutes(11), _minutes(40))
+    assert not standard.within(first.wait, runtime.offices.get(KLK).guest_standard)
+    assert (second.outcome, second.wait) == ("met", _minutes(9))
+
+
 # -- Today's waits in progress -----------------------------------------------------------------------
 def test_waits_in_progress_longest_first_and_over_only_past_the_standard(runtime, frozen_clock):
     office = runtime.offices.get(KLK)

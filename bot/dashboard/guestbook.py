@@ -306,6 +306,18 @@ def record_host_answer(rt, visit_id: int, *, username: str, answer: str, reason:
     return done.outbox_ids
 
 
+def record_host_met(rt, visit_id: int, *, username: str) -> None:
+    """The host came out to meet a guest they had agreed to see before the guest arrived."""
+    with rt.db.session() as session:
+        visit = _load(session, visit_id)
+        try:
+            rt.visits.host_met(session, visit, username=username, now=now())
+        except InvalidTransition as exc:
+            raise _refused(exc) from exc
+        session.commit()
+    logger.info("visit %s: the host came out to meet the guest, recorded by the desk", visit_id)
+
+
 # -- another day, and finding a guest --------------------------------------------------------------
 def day_book(session: Session, office: Office, day: date, moment: datetime) -> Today:
     """The guest book of the office's local `day`: today's (with the guests still in the building), or the

@@ -134,6 +134,9 @@ class Visit(Base):
     # the columns above), and the items the desk confirmed back at check-out.
     desk_items: Mapped[dict[str, str] | None] = mapped_column(JSON)
     desk_returned: Mapped[list[str] | None] = mapped_column(JSON)
+    # When a host who had agreed before the guest arrived came out to meet them (the desk's click): the
+    # end of the guest's wait on the office's standard clock (bot/visits/standard.py). Migration 0019.
+    met_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_out_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)

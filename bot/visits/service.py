@@ -244,6 +244,21 @@ class VisitService:
         self._answer(session, office, visit, reply, done, desk_actor(username), now, via="phone")
         return done
 
+    def host_met(self, session: Session, visit: Visit, *, username: str, now: datetime) -> None:
+        """The host who had agreed before the guest arrived has come out to meet them (SOP 000 step 7): the
+        desk records the moment, which ends the guest's wait on the office's standard clock. A host who
+        answers after the arrival has its answer for that moment already, and a refused guest is not met."""
+        if visit.checked_in_at is None:
+            raise InvalidTransition("not_checked_in")
+        if visit.checked_out_at is not None:
+            raise InvalidTransition("already_checked_out")
+        if visit.status != model.ACCEPTED:
+            raise InvalidTransition("not_accepted")
+        if visit.met_at is not None:
+            raise InvalidTransition("already_met")
+        visit.met_at = now
+        self._event(session, visit, "host_met", desk_actor(username), now)
+
     def _answer(self, session: Session, office: Office, visit: Visit, reply: HostReply, done: Done, actor: str,
                 now: datetime, **detail) -> None:
         """The host's answer, however it came: the status moved, the guest told, a redirect's colleague asked."""

@@ -11,8 +11,10 @@ Two measures, both from the guest's arrival at the desk (`checked_in_at`):
   (decline) or proposes another day (propose). A redirect is no end: the guest waits for the colleague,
   whose answer resets `answered_at`. We read `answered_at` rather than the visit's events because the
   service keeps it for exactly this (reset on a redirect or a new time), so one row says it all.
-  A host who agreed *before* the guest arrived (a registered visit accepted the day before) leaves no
-  meeting moment at all: such a visit is counted apart ("agreed before arrival"), never as 0 minutes.
+  A host who agreed *before* the guest arrived (a registered visit accepted the day before) has no answer
+  after the arrival: the desk records the moment the host comes out ("Pegawai sudah menemui tamu",
+  `Visit.met_at`), which then ends the wait (it wins over an answer, being the meeting itself). Without
+  it such a visit is counted apart ("agreed before arrival"), never as 0 minutes.
 - **stay**: until check-out (SOP 000 step 8), which includes the meeting itself.
 
 A visit is within the standard when its measure is at most the standard's minutes (exactly at the standard
@@ -75,7 +77,10 @@ def measure(visit: Visit) -> Measure | None:
     answered = as_utc(visit.answered_at) if visit.answered_at is not None else None
     left = as_utc(visit.checked_out_at) if visit.checked_out_at is not None else None
     ended = ENDS_WAIT.get(visit.host_answer or "") if answered is not None and answered >= arrived else None
-    if ended is not None:
+    met = as_utc(visit.met_at) if visit.met_at is not None else None
+    if met is not None and met >= arrived:  # the desk saw the host come out: the meeting itself
+        outcome, wait_end = MET, met
+    elif ended is not None:
         outcome, wait_end = ended, answered
     elif visit.status == model.ACCEPTED:
         outcome, wait_end = AGREED_BEFORE, None

@@ -366,6 +366,20 @@ def guestbook_host_answer(visit_id: int):
     return redirect(back)
 
 
+@bp.post("/guestbook/visit/<int:visit_id>/met")
+@access.require(PERMISSION)
+def guestbook_host_met(visit_id: int):
+    """The host who had agreed beforehand came out to the guest: the end of the wait on the standard clock."""
+    visit = _load(visit_id)
+    back = _visit_page(visit_id)
+    require_valid(ActionForm(), gx("errors.form"), back)
+    with refused_on(desk.DeskError, _error_text, back):
+        desk.record_host_met(access.runtime(), visit_id, username=access.user().username)
+    access.audit("host_met", "visit", visit_id, visit.office)
+    flash(gx("host_met.done", code=visit.code), "success")
+    return redirect(back)
+
+
 @bp.post("/guestbook/visit/<int:visit_id>/remind")
 @access.require(PERMISSION)
 def guestbook_remind(visit_id: int):
