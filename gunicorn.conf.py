@@ -29,6 +29,14 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
                          '"path": "%(U)s", "status": "%(s)s", "ms": %(M)s, "bytes": "%(B)s"}')
 
 
+def post_worker_init(worker):
+    """A new web process reads every office's service catalog and builds its search index before its
+    first request, so that no citizen's message waits for it (and none of its threads read it twice)."""
+    runtime = getattr(worker.wsgi, "extensions", {}).get("loket")
+    if runtime is not None:
+        runtime.deps.catalogs.warm(runtime.offices)
+
+
 def child_exit(server, worker):
     """A web process ended: its live gauges go (counters and histograms are kept and still summed)."""
     from prometheus_client import multiprocess

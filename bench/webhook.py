@@ -70,7 +70,7 @@ def start(app: str, env: dict[str, str], port: int, log: Path) -> subprocess.Pop
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-             "--workers", "2", "--threads", "4", "--log-level", "warning"],
+             "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=sink, stderr=sink,
         )
     deadline = time.monotonic() + 60

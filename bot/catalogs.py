@@ -10,6 +10,8 @@ when a publish or roll-back in any process bumps the token, this process's next 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +48,14 @@ class Catalogs:
         self.revisions = revisions  # None: loaded once, as before
         self._seeds: dict[str, Catalog | None] = {}
         self._entries: dict[str, _Entry] = {}
+        # One thread loads an office's catalog while the others of its process wait for it, rather
+        # than every thread of a cold web process reading the same file at once.
+        self._loading = threading.Lock()
+
+    def warm(self, offices: Iterable[Office]) -> None:
+        """Load every office's catalog and search index now (a web process before its first request)."""
+        for office in offices:
+            self.search(office)
 
     # -- the bot's view --------------------------------------------------------------------------------
     def catalog(self, office: Office) -> Catalog | None:
@@ -54,7 +64,9 @@ class Catalogs:
     def search(self, office: Office) -> ServiceSearch | None:
         entry = self._entry(office)
         if entry.search is None and entry.catalog is not None:
-            entry.search = self._build_search(entry.catalog)
+            with self._loading:
+                if entry.search is None:
+                    entry.search = self._build_search(entry.catalog)
         return entry.search
 
     def published_number(self, office: Office) -> int | None:
@@ -84,8 +96,11 @@ class Catalogs:
         token = self.revisions.token(office.slug) if self.revisions is not None else ""
         entry = self._entries.get(office.slug)
         if entry is None or entry.token != token:
-            entry = self._load(office, token, entry)
-            self._entries[office.slug] = entry
+            with self._loading:
+                entry = self._entries.get(office.slug)
+                if entry is None or entry.token != token:
+                    entry = self._load(office, token, entry)
+                    self._entries[office.slug] = entry
         return entry
 
     def _load(self, office: Office, token: str, previous: _Entry | None) -> _Entry:

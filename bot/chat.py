@@ -15,7 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-import yaml
+from bot import yamlload
 
 # "makasihhh", "okeee", "siaaap": three or more of the same letter are one. Two stay ("maaf", "saat").
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
@@ -27,7 +27,7 @@ _NYA = re.compile(r"\b([a-z]{3,})nya\b")
 
 class ChatReader:
     def __init__(self, path: Path):
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yamlload.safe_load(path.read_text("utf-8"))
         self.words: dict[str, str] = {str(k).lower(): str(v) for k, v in raw.get("words", {}).items()}
         self.emoji: dict[str, str] = {str(k): str(v) for k, v in raw.get("emoji", {}).items()}
         phrases = {str(k).lower(): str(v) for k, v in raw.get("phrases", {}).items()}

@@ -12,10 +12,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz
 
-from bot import phone
+from bot import phone, yamlload
 from bot.exceptions import ConfigError
 from bot.offices import Office
 
@@ -99,7 +98,7 @@ def _employee(raw: dict, source: Path) -> Employee:
 
 @lru_cache(maxsize=32)
 def _load(path: Path, _mtime: float) -> Staff:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlload.safe_load(path.read_text(encoding="utf-8")) or {}
     id_types = tuple(str(t).lower() for t in data.get("id_types") or ID_TYPES)
     unknown = set(id_types) - set(ID_TYPES)
     if unknown:

@@ -7,8 +7,7 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 
-import yaml
-
+from bot import yamlload
 from bot.exceptions import ConfigError
 
 LANGUAGES = ("id", "en")
@@ -48,7 +47,7 @@ class Messages:
         """messages/<lang>.yaml plus each flow's messages/<flow>/<lang>.yaml; top-level keys may not collide."""
         catalog: dict[str, str] = {}
         for path in [folder / f"{lang}.yaml", *sorted(folder.glob(f"*/{lang}.yaml"))]:
-            part = _flatten(yaml.safe_load(path.read_text("utf-8")) or {})
+            part = _flatten(yamlload.safe_load(path.read_text("utf-8")) or {})
             clash = set(part) & set(catalog)
             if clash:
                 raise ConfigError(f"{path}: keys already defined elsewhere: {sorted(clash)[:5]}")
@@ -83,7 +82,7 @@ class Commands:
     SOFT = ("thanks", "greeting")
 
     def __init__(self, config_dir: Path):
-        raw = yaml.safe_load((config_dir / "commands.yaml").read_text("utf-8"))
+        raw = yamlload.safe_load((config_dir / "commands.yaml").read_text("utf-8"))
         self._words: dict[str, str] = {}
         soft: dict[str, list[str]] = {name: [] for name in self.SOFT}
         for command, words in raw.items():

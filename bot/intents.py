@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
+from bot import yamlload
 
 INTENTS = ("visit_change", "corruption", "pungli", "status", "complaint", "survey", "handoff", "visitor_rules",
            "office_hours", "office_contact", "office_address", "visit", "services", "fee")
@@ -22,7 +22,7 @@ def _pattern(phrases: list[str]) -> re.Pattern:
 
 class IntentReader:
     def __init__(self, path: Path):
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yamlload.safe_load(path.read_text("utf-8"))
         unknown = [name for name in raw if name not in INTENTS and name not in TABLES]
         if unknown:
             raise ValueError(f"{path.name}: unknown intents {unknown}")

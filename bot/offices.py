@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-import yaml
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import phone
+from bot import phone, yamlload
 from bot.exceptions import ConfigError
 from bot.visits.desk import DeskSetup
 from bot.visits.desk import parse as parse_desk
@@ -378,7 +377,7 @@ def load_office(path: Path, environ: Mapping[str, str]) -> Office:
     """One office file. Besides the fields of `Office`: `opening_hours` gives each weekday one span
     (`fri: ["08:00", "16:30"]`) or a list of them (`fri: [["08:00", "11:30"], ["13:30", "16:30"]]`);
     optional `location: {latitude: -8.53, longitude: 115.40}` and `confirmed: [hours, whatsapp]`."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlload.safe_load(path.read_text(encoding="utf-8"))
     try:
         slug = data["slug"]
         if slug != path.stem:

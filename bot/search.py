@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from rapidfuzz import fuzz, process, utils
+
+from bot import yamlload
 
 # A best score at or above SURE, ahead of the next by MARGIN, is answered directly; from MAYBE up
 # the citizen picks from the top choices; below MAYBE nothing matched.
@@ -48,7 +49,7 @@ class Match:
 
 class Vocabulary:
     def __init__(self, path: Path):
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yamlload.safe_load(path.read_text("utf-8"))
         self.intents = {intent: sorted(words, key=len, reverse=True) for intent, words in raw["intents"].items()}
         self.synonyms = raw["synonyms"]
         self.stopwords = set(raw["stopwords"])

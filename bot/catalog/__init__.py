@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import yamlload
 from bot.catalog.fields import WAKTU_UNITS
 from bot.exceptions import ConfigError
 
@@ -274,7 +275,7 @@ def load_catalog(slug: str, catalog_dir: Path | None = None) -> Catalog:
 def read_catalog_file(path: Path) -> dict:
     """A catalog file's contents as a dict, unchecked (catalog_from_dict checks)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlload.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from bot import yamlload
 from bot.exceptions import ConfigError
 
 
 @lru_cache(maxsize=8)
 def _load(path: Path, _mtime: float) -> dict[str, dict]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yamlload.safe_load(path.read_text(encoding="utf-8")) or {}
     for kind, spec in data.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("variables") or {}, dict):
             raise ConfigError(f"{path}: template {kind} needs content_sid and a variables mapping")

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from bot import yamlload
 from bot.exceptions import ConfigError
 from bot.i18n import LANGUAGES
 
@@ -274,7 +275,7 @@ def parse(data: object, where: str = FILENAME) -> dict[str, Definition]:
 @lru_cache(maxsize=8)
 def _load(path: Path, _mtime_ns: int, _size: int) -> dict[str, Definition]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlload.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     return parse(data, str(path))
