@@ -41,7 +41,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
         ["tests/test_guarantees.py", "tests/test_outbox.py", "tests/test_dedupe_and_recovery.py",
          "tests/test_status_callbacks.py", "tests/test_whatsapp_delivery.py", "tests/test_faults.py",
          "tests/test_delivery_mutants.py", "tests/test_logs.py", "tests/test_whatsapp_taps.py",
-         "tests/test_dashboard_simulator.py"],
+         "tests/test_dashboard_simulator.py", "tests/test_sender_choices_mutants.py", "tests/test_webhook.py",
+         "tests/test_whatsapp_usernames.py", "tests/test_inbox_mutants.py", "tests/test_office_profile.py"],
     ),
     "window": (
         ["bot/window.py", "bot/delivery.py", "bot/masking.py"],
@@ -56,7 +57,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "access": (
         ["handlers/dashboard/access.py", "bot/dashboard/roles.py"],
         ["tests/test_guarantees.py", "tests/test_dashboard_sweep.py", "tests/test_dashboard_access.py",
-         "tests/test_dashboard_units.py"],
+         "tests/test_dashboard_units.py", "tests/test_roles_mutants.py", "tests/test_access_mutants.py"],
     ),
 }
 
@@ -90,7 +91,7 @@ def prepare(group: str, modules: list[str], tests: list[str], workdir: Path, kee
             target = copy / "mutants" / name
             if target.exists():
                 shutil.rmtree(target) if target.is_dir() else target.unlink()
-    present = [t for t in tests if (ROOT / t).exists()]
+    present = [t for t in tests if (ROOT / t.split("::")[0]).exists()]  # a file, or a test id in one
     pyproject = (ROOT / "pyproject.toml").read_text()
     pyproject = re.sub(r"\n\[tool\.mutmut\].*?(?=\n\[|\Z)", "", pyproject, flags=re.S)
     pyproject += (

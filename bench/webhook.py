@@ -7,6 +7,7 @@ conversations it prints Loket's requests/s, p50, p99 and errors, the bare endpoi
 the same run, and the ratio Loket / bare (the issue's goals: >= 0.25 at 32, >= 0.40 at 1).
 
     .venv/bin/python bench/webhook.py [--database D] [--redis R] [--levels 1,8,32] [--requests N]
+    WEB_CONCURRENCY=4 BENCH_THREADS=1 .venv/bin/python bench/webhook.py …   (other gunicorn settings)
 
 --database  sqlite       a throwaway SQLite file (WAL), the embedded default (default)
             postgresql   a throwaway PostgreSQL from Debian's binaries (/usr/lib/postgresql/*), with
@@ -55,6 +56,8 @@ from config.settings import Config  # noqa: E402
 TOKEN = "bench-token"
 TO = "whatsapp:+6236621085"  # the Setda Klungkung's number in config/offices/ (31 services to search)
 SCRIPT = ["halo", "1", "3", "1", "syarat bantuan hukum", "menu", "2", "menu"]
+# The Procfile's settings unless the environment says otherwise (WEB_CONCURRENCY, as the Procfile reads it).
+WORKERS, THREADS = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("BENCH_THREADS", "4")
 WARMUP_REQUESTS = 64  # per server, at 4 conversations: imports, pools, the catalog's search index
 
 
@@ -69,8 +72,8 @@ def start(app: str, env: dict[str, str], port: int, log: Path) -> subprocess.Pop
     production) goes to a file, as production's goes to a collector, not to this terminal."""
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-             "--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", os.environ.get("BENCH_THREADS", "4"), "--log-level", "warning"],
+            [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}", "--workers", WORKERS,
+             "--threads", THREADS, "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=sink, stderr=sink,
         )
     deadline = time.monotonic() + 60
@@ -304,7 +307,8 @@ def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) ->
             run_level(port, 4, WARMUP_REQUESTS, tag, answers)
         load = "/".join(f"{value:.1f}" for value in os.getloadavg())  # others' work skews every figure
         print(f"{time.strftime('%Y-%m-%d %H:%M')}; {platform.machine()}, {os.cpu_count()} cores, load {load}; "
-              f"python {platform.python_version()}; gunicorn 2 workers x 4 threads; {requests} requests per level")
+              f"python {platform.python_version()}; gunicorn {WORKERS} workers x {THREADS} threads; "
+              f"{requests} requests per level")
         print(f"database: {stack.database}\nredis:    {stack.redis}")
         print(f"{'conversations':>13} | {'Loket req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'busy':>4} | "
               f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | {'Loket/bare':>10}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bot import phone
+from bot.masking import mask_nik
 
 # WhatsApp bodies are at most 4096 characters; anything longer is not from WhatsApp. Keep a bound.
 MAX_BODY_CHARS = 4096
@@ -62,7 +63,10 @@ class Location:
             return None
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             return None
-        return cls(latitude, longitude, _short(form.get("Address"), 300), _short(form.get("Label"), 200))
+        # A place's name and address are typed by people too ("Rumah NIK 5171…"): masked here, at the
+        # door, like every text we keep (the message's body is masked before its first write).
+        return cls(latitude, longitude, mask_nik(_short(form.get("Address"), 300)) or None,
+                   mask_nik(_short(form.get("Label"), 200)) or None)
 
     def describe(self) -> str:
         """How the transcript shows it to an officer: the place's name, address and coordinates."""

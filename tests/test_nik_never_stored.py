@@ -42,7 +42,8 @@ COMPLAINT_NIK = "5105 - 0145 - 0190 - 0003"
 SURVEY_NIK = "5171-0101-0190-0004"
 SEARCH_NIK = "5171 0101 0190 0005"
 MENU_NIK = "3201.0202-0290 0006"
-TYPED = (VISIT_NIK, PURPOSE_NIK, EXPIRED_NIK, LATER_NIK, COMPLAINT_NIK, SURVEY_NIK, SEARCH_NIK, MENU_NIK)
+PIN_NIK = "5171 0101 0190 0009"  # typed as a location pin's place name and address
+TYPED = (VISIT_NIK, PURPOSE_NIK, EXPIRED_NIK, LATER_NIK, COMPLAINT_NIK, SURVEY_NIK, SEARCH_NIK, MENU_NIK, PIN_NIK)
 
 
 def nik_pattern(typed: str) -> re.Pattern[bytes]:
@@ -155,6 +156,10 @@ def test_no_full_nik_in_sql_redis_or_logs(sealed, standin, frozen_clock, caplog,
 
     # Free text at the menu.
     whatsapp.send(f"NIK saya {MENU_NIK} mau urus apa?", from_="+6281234500056")
+    # A location pin whose place name and address carry one (the pin is kept in inbound_messages.location).
+    pin = whatsapp.form("", from_="+6281234500057")
+    pin.update(Latitude="-8.5361", Longitude="115.4042", Label=f"Rumah NIK {PIN_NIK}", Address=f"KTP {PIN_NIK}")
+    assert whatsapp.send_form(pin).status == 200
 
     # The dashboard's search, from the box and typed into the address bar.
     make_user(rt, "desk.scan", "desk", OFFICE)

@@ -1,0 +1,156 @@
+"""Edges of the inbox (bot/inbox.py) that the mutation run (bench/mutation.py delivery --modules
+bot/inbox.py) showed no test decided: the "busy" answer to a message that could not be processed now
+is the office's notice, not the message's reply; what the inbound row records (a location pin as its
+place, media, the sender's name masked, the moment); the lock a message waits for (its own
+conversation's, no other); what is logged when the flows are not run or
+fail. Real Redis, real SQL, real webhook requests (the sample flow of tests/support for a flow's bug)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import defaults, keys
+from bot import runtime as runtime_module
+from bot.clock import now
+from bot.exceptions import ConversationBusy
+from bot.masking import mask_nik, mask_phone
+from bot.models import Conversation, InboundMessage, OutboundMessage
+from flows import menu, office_info
+from flows.registry import FlowRegistry
+from tests.support import sample_flow
+from tests.support.whatsapp import CITIZEN
+
+OFFICE = "kejari-klungkung"
+
+
+@pytest.fixture
+def runtime(config, clean_state, frozen_clock):
+    rt = runtime_module.build(config, registry=FlowRegistry([menu.flow, sample_flow.flow, office_info.flow]))
+    yield rt
+    rt.db.dispose()
+
+
+def _same(moment, expected) -> bool:
+    """SQLite gives back naive UTC."""
+    return moment.replace(tzinfo=None) == expected.replace(tzinfo=None)
+
+
+def _rows(runtime, model, *where):
+    with runtime.db.session() as session:
+        return list(session.scalars(select(model).where(*where).order_by(model.id)))
+
+
+def _busy(*args, **kwargs):
+    raise ConversationBusy("another message of this conversation is being processed")
+
+
+def test_the_busy_answer_is_the_offices_notice_not_the_messages_reply(whatsapp, runtime, monkeypatch):
+    monkeypatch.setattr(runtime.store, "lock", _busy)
+    answer = whatsapp.send("halo")
+    assert answer.messages == [runtime.messages.text("id", "system.busy")]
+    [inbound] = _rows(runtime, InboundMessage)
+    [row] = _rows(runtime, OutboundMessage)
+    office = runtime.offices.get(OFFICE)
+    assert (row.office, row.from_number, row.to_number) == (OFFICE, office.whatsapp, CITIZEN)
+    # Not the answer to this message (that comes once it is processed): a notice, so that a redelivered
+    # MessageSid is answered with the real replies, and the desk lists it as a notice.
+    assert row.kind == "notice" and row.in_reply_to_id == inbound.id and inbound.processed_at is None
+
+
+def test_a_location_pin_is_recorded_as_its_place_with_a_nik_in_its_label_masked(whatsapp, runtime):
+    nik = "5171012345678901"
+    form = whatsapp.form("")
+    form.update(Latitude="-8.5361", Longitude="115.4042", Label=f"Rumah NIK {nik}", Address="Jl. Puputan")
+    assert whatsapp.send_form(form).status == 200
+    [row] = _rows(runtime, InboundMessage)
+    assert row.body == f"📍 Rumah NIK {mask_nik(nik)}, Jl. Puputan (-8.536100, 115.404200)"
+    assert nik not in row.body and mask_nik(nik) != nik
+    assert (row.location["latitude"], row.location["longitude"]) == (-8.5361, 115.4042)
+    assert row.location["address"] == "Jl. Puputan"
+    assert row.location["label"] == f"Rumah NIK {mask_nik(nik)}"  # the pin's own fields too
+
+
+def test_a_message_is_recorded_with_its_media_sender_and_moment_before_it_is_processed(whatsapp, runtime,
+                                                                                          frozen_clock):
+    nik = "5171012345678901"
+    photo = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+    assert whatsapp.send("halo", media=((photo, "image/jpeg"),), profile=f"Budi {nik}").status == 200
+    frozen_clock.advance(minutes=1)
+    assert whatsapp.send("menu", profile="").status == 200  # WhatsApp sent no name this time
+    assert whatsapp.send("", media=((photo, "image/webp"),), profile="").status == 200  # a sticker: no text
+    first, second, sticker = _rows(runtime, InboundMessage)
+    assert sticker.body == "" and first.body == "halo" and sticker.location is None
+    assert (first.num_media, first.media) == (1, [{"url": photo, "content_type": "image/jpeg"}])
+    assert (second.num_media, second.media) == (0, [])
+    assert first.profile_name == f"Budi {mask_nik(nik)}" and second.profile_name is None
+    assert first.wa_id == CITIZEN.lstrip("+") and first.office == OFFICE
+    assert first.to_number == "whatsapp:" + runtime.offices.get(OFFICE).whatsapp and first.from_number == CITIZEN
+    assert _same(second.received_at, now()) and _same(first.received_at, now() - timedelta(minutes=1))
+    [conversation] = _rows(runtime, Conversation)
+    # The name the person gave stays on the conversation when a later message comes without one.
+    assert conversation.profile_name == f"Budi {mask_nik(nik)}" and _same(conversation.last_inbound_at, now())
+
+
+def test_what_the_inbox_logs_when_it_answers_without_the_flows(whatsapp, runtime, monkeypatch, caplog):
+    stranger = "whatsapp:+6285000000000"  # a number that is no office's
+    form = whatsapp.form("halo", to=stranger)
+    with caplog.at_level(logging.INFO, logger="bot.inbox"):
+        first, again = whatsapp.send_form(form), whatsapp.send_form(form)
+        monkeypatch.setattr(runtime.store, "lock", _busy)
+        whatsapp.send("halo")
+    assert first.messages == again.messages == [runtime.messages.text("id", "system.unknown_office")]
+    _stray, busy = _rows(runtime, InboundMessage)
+    sid = form["MessageSid"]
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.inbox"] == [
+        f"message {sid} to unknown number {stranger}",
+        f"duplicate MessageSid {sid}: answering from the record",
+        f"message {sid} to unknown number {stranger}",
+        f"inbound {busy.id} not processed now: ConversationBusy"]
+
+
+def test_a_bug_in_a_flow_is_recorded_on_its_message_and_logged_with_the_number_masked(whatsapp, runtime, caplog):
+    whatsapp.send("1")
+    whatsapp.send("Nyoman")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.inbox"):
+        answer = whatsapp.send("crash")  # the sample flow's bug
+    office = runtime.offices.get(OFFICE)
+    assert answer.messages == [runtime.messages.text("id", "system.error", hotline=office.hotline)]
+    crashed = _rows(runtime, InboundMessage)[-1]
+    assert crashed.error == "engine error" and crashed.processed_at is not None
+    [failed, answered] = [r for r in caplog.records if r.name == "bot.inbox"]
+    assert failed.levelno == logging.ERROR and failed.exc_info is not None
+    assert failed.getMessage() == f"engine failed on inbound {crashed.id} ({mask_phone(CITIZEN)})"
+    assert answered.getMessage() == "answered at sample:city: 1 in the reply, 0 through the outbox"
+    # The conversation stays where it was, with what it held, and its version still grows.
+    [conversation] = _rows(runtime, Conversation)
+    assert conversation.version == 3 and conversation.state["step"] == "sample:city"
+    assert "Nyoman dari Gianyar" in whatsapp.send("Gianyar").text
+
+
+def test_a_message_waits_for_its_own_conversations_lock_and_no_other(whatsapp, runtime, monkeypatch):
+    monkeypatch.setattr(defaults, "CONVERSATION_LOCK_WAIT", 0)  # busy at once instead of after 10 s
+    other_worker = runtime.redis.lock(keys.conversation_lock(OFFICE, CITIZEN), timeout=60)
+    assert other_worker.acquire(blocking=False)  # another worker is processing this conversation
+    assert whatsapp.send("halo").messages == [runtime.messages.text("id", "system.busy")]
+    # The same person writing to another office, and another person here, are not held up by it.
+    assert "*Menu utama*" in whatsapp.send("halo", office="kejari-alor").text
+    assert "*Menu utama*" in whatsapp.send("halo", from_="+6281234500002").text
+    other_worker.release()
+    assert "*Menu utama*" in whatsapp.send("halo").text
+
+
+def test_a_number_that_joined_a_user_ids_conversation_waits_for_that_conversations_lock(whatsapp, runtime,
+                                                                                         monkeypatch):
+    user_id, number = "ID.1502576394655843", "+6281234500077"
+    whatsapp.send("halo", from_=user_id)  # the person wrote first with their WhatsApp user ID alone
+    monkeypatch.setattr(defaults, "CONVERSATION_LOCK_WAIT", 0)
+    other_worker = runtime.redis.lock(keys.conversation_lock(OFFICE, user_id), timeout=60)
+    assert other_worker.acquire(blocking=False)
+    answer = whatsapp.send("menu", from_=number, external_user_id=user_id)  # now with the number beside it
+    assert answer.messages == [runtime.messages.text("id", "system.busy")]
+    other_worker.release()
