@@ -127,12 +127,12 @@ def test_the_audit_log_reads_in_words_without_python_lists(app, runtime):
         assert s.scalar(select(AuditEvent).where(AuditEvent.action == "update")).detail["fields"]
     page = admin.get("/dashboard/audit").get_data(as_text=True)
     log = page[page.index('id="audit-list"'):]
-    assert "Mengubah" in log and "Masuk" in log and "Isian diubah: display_name" in log
+    assert "Mengubah" in log and "Masuk" in log and "Isian diubah: Nama tampilan" in log
     assert "Pengguna dasbor" in log
     assert "['" not in log and "fields=" not in log and ">update<" not in log and ">login<" not in log
     _english(admin, "/dashboard/audit")
     log = admin.get("/dashboard/audit").get_data(as_text=True)
-    assert "Changed" in log and "Signed in" in log and "Fields changed: display_name" in log
+    assert "Changed" in log and "Signed in" in log and "Fields changed: Display name" in log
 
 
 # -- error pages ---------------------------------------------------------------------------------------

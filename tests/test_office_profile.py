@@ -320,6 +320,11 @@ def test_every_change_is_audited_with_who_when_before_and_after(app, runtime, fr
     assert event.detail["to"]["name"] == "Kejari Klungkung"
     assert "fri 08:00-16:30" in event.detail["from"]["opening_hours"]
     assert "fri 08:00-11:30, 13:30-16:30" in event.detail["to"]["opening_hours"]
+    # The audit log names the fields as the form does, not by their codes.
+    page = admin.get("/dashboard/audit").get_data(as_text=True)
+    log = page[page.index('id="audit-list"'):]
+    assert "Isian diubah: Nama, Jam layanan" in log and "Menjadi: Nama Kejari Klungkung" in log
+    assert "opening_hours" not in log
     with runtime.db.session() as s:
         row = s.get(OfficeProfile, OFFICE)
         assert row.updated_by == "admin1" and row.hours_confirmed_at is None

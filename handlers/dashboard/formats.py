@@ -150,6 +150,17 @@ def _value(value: object) -> str:
     return str(value)
 
 
+def _fields(value: object) -> str:
+    """The names of the fields an edit changed ("fields"), or the fields with their values ("from", "to")."""
+    if isinstance(value, dict):
+        return ", ".join(f"{_label('fields', str(k))} {_value(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(_label("fields", str(v)) for v in value) or "-"
+    return _value(value)
+
+
 def audit_detail(detail: dict | None) -> list[tuple[str, str]]:
-    """An audit entry's detail as (label, value) pairs in the dashboard's language: no codes, no Python lists."""
-    return [(_label("details", str(key)), _value(value)) for key, value in (detail or {}).items()]
+    """An audit entry's detail as (label, value) pairs in the dashboard's language: no codes, no Python lists;
+    the fields of an edit (a user's, an employee's, the office profile's) by their names on the forms."""
+    return [(_label("details", str(key)), _fields(value) if key in ("fields", "from", "to") else _value(value))
+            for key, value in (detail or {}).items()]
