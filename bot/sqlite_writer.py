@@ -95,6 +95,18 @@ _turns: dict[str, WriterTurns] = {}
 _turns_lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (an RQ work horse, a gunicorn worker) has none of its parent's threads: a turn or a
+    lock they held at the fork is nobody's in the child, and the lock file must be its own."""
+    global _turns_lock
+    _turns_lock = threading.Lock()
+    for turns in _turns.values():
+        turns._threads, turns._owner, turns._fd = threading.Lock(), None, None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def turns_for(path: str, wait_seconds: float) -> WriterTurns:
     with _turns_lock:
         found = _turns.get(path)

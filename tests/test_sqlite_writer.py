@@ -165,3 +165,31 @@ def test_the_database_of_a_file_takes_turns(tmp_path):
         conn.commit()
         assert not _held_elsewhere(str(tmp_path / "loket.sqlite3"))
     database.dispose()
+
+
+def _write_in_child(path: str, done, had_turn) -> None:
+    conn = _connect(path)
+    conn.execute("INSERT INTO t VALUES (7)")
+    had_turn.value = conn._has_turn  # the child took its turn (not given up waiting on the parent's thread)
+    conn.commit()
+    done.set()
+
+
+def test_a_child_forked_while_a_thread_holds_the_turn_is_not_blocked_by_it(path):
+    """RQ forks a work horse per job: the parent's turn, held by a thread the child does not have, must not
+    keep the child waiting; only the lock file (the parent's transaction, across processes) does."""
+    conn = _connect(path)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    _turns(path).take()  # this thread's turn, as the fork happens
+    try:
+        context = multiprocessing.get_context("fork")
+        done, had_turn = context.Event(), context.Value("b", 0)
+        _turns(path).give_back()  # ...the file lock given back, the thread lock still taken below
+        _turns(path)._threads.acquire()
+        child = context.Process(target=_write_in_child, args=(path, done, had_turn))
+        child.start()
+        child.join(20)
+        assert done.is_set() and child.exitcode == 0 and had_turn.value == 1
+    finally:
+        _turns(path)._threads.release()
+    assert [x for (x,) in conn.execute("SELECT x FROM t")] == [7]
