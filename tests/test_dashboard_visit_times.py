@@ -133,7 +133,8 @@ def test_the_desks_own_actions_are_measured_against_the_standard(app, runtime, w
     assert not any("Ketut" in str(c) for r in rows.iter_rows(values_only=True) for c in r)  # no guest's name
 
     with runtime.db.session() as s:
-        audits = list(s.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "visit_times")))
+        audits = list(s.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "visit_times")
+                                .order_by(AuditEvent.id)))
     assert audits == ["view", "export"]
 
 
