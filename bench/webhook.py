@@ -4,7 +4,9 @@ Both run under gunicorn with the Procfile's settings (2 processes x 4 threads) o
 clients hold keep-alive connections, one conversation per client, each sending a realistic
 sequence (greeting, menu choices, a free-text question, "menu"). Per level of concurrent
 conversations it prints Loket's requests/s, p50, p99 and errors, the bare endpoint's figures from
-the same run, and the ratio Loket / bare (the issue's goals: >= 0.25 at 32, >= 0.40 at 1).
+the same run, and the ratio Loket / bare (the issue's goals: >= 0.25 at 32, >= 0.40 at 1). A third
+server, the floor (bench/floor_app.py), keeps Loket's guarantees and does nothing else: its ratio
+is the most any implementation of them could reach here.
 
     .venv/bin/python bench/webhook.py [--database D] [--redis R] [--levels 1,8,32] [--requests N]
     WEB_CONCURRENCY=4 BENCH_THREADS=1 .venv/bin/python bench/webhook.py …   (other gunicorn settings)
@@ -287,43 +289,45 @@ def main() -> None:
 
 
 def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) -> None:
-    full_port, bare_port = free_port(), free_port()
+    ports = {"full": free_port(), "floor": free_port(), "bare": free_port()}
     env = {
         **os.environ,
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": TOKEN,
         "NIK_HASH_KEY": "bench-nik-hash-key",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{full_port}",
         "DATABASE_URL": stack.database_url,
         "REDIS_URL": stack.redis_url,
         "TWILIO_API_URL": "http://127.0.0.1:9",
     }
     subprocess.run([sys.executable, "-m", "bot.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     logs = Path(tempfile.mkdtemp(prefix="loket-bench-logs-"))
-    full = start("app:create_app()", env, full_port, logs / "loket.log")
-    bare = start("bench.bare_app:create_app()", env, bare_port, logs / "bare.log")
+    apps = {"full": "app:create_app()", "floor": "bench.floor_app:create_app()", "bare": "bench.bare_app:create_app()"}
+    servers = {name: start(apps[name], {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port,
+                           logs / f"{name}.log") for name, port in ports.items()}
     try:
-        for port, tag in ((full_port, "WF"), (bare_port, "WB")):
-            run_level(port, 4, WARMUP_REQUESTS, tag, answers)
+        for name, port in ports.items():
+            run_level(port, 4, WARMUP_REQUESTS, "W" + name[:2].upper(), answers)
         load = "/".join(f"{value:.1f}" for value in os.getloadavg())  # others' work skews every figure
         print(f"{time.strftime('%Y-%m-%d %H:%M')}; {platform.machine()}, {os.cpu_count()} cores, load {load}; "
               f"python {platform.python_version()}; gunicorn {WORKERS} workers x {THREADS} threads; "
               f"{requests} requests per level")
         print(f"database: {stack.database}\nredis:    {stack.redis}")
+        print("floor: the guarantees alone (bench/floor_app.py), the ceiling of any implementation that keeps them")
         print(f"{'conversations':>13} | {'Loket req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'busy':>4} | "
-              f"{'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | {'Loket/bare':>10}")
+              f"{'floor req/s':>11} {'p99 ms':>7} | {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
+              f"{'Loket/bare':>10} {'floor/bare':>10}")
         for concurrency in levels:
-            bare_level = run_level(bare_port, concurrency, requests, f"B{concurrency:02d}", answers)
-            full_level = run_level(full_port, concurrency, requests, f"F{concurrency:02d}", answers)
-            print(f"{concurrency:>13} | {full_level.rate:>11.0f} {full_level.p50:>7.1f} {full_level.p(0.99):>7.1f} "
-                  f"{full_level.errors:>6} {full_level.busy:>4} | {bare_level.rate:>10.0f} {bare_level.p50:>7.1f} "
-                  f"{bare_level.p(0.99):>7.1f} {bare_level.errors:>6} | {full_level.rate / bare_level.rate:>10.2f}",
-                  flush=True)
+            bare = run_level(ports["bare"], concurrency, requests, f"B{concurrency:02d}", answers)
+            floor = run_level(ports["floor"], concurrency, requests, f"L{concurrency:02d}", answers)
+            full = run_level(ports["full"], concurrency, requests, f"F{concurrency:02d}", answers)
+            print(f"{concurrency:>13} | {full.rate:>11.0f} {full.p50:>7.1f} {full.p(0.99):>7.1f} "
+                  f"{full.errors:>6} {full.busy:>4} | {floor.rate:>11.0f} {floor.p(0.99):>7.1f} | "
+                  f"{bare.rate:>10.0f} {bare.p50:>7.1f} {bare.p(0.99):>7.1f} {bare.errors + floor.errors:>6} | "
+                  f"{full.rate / bare.rate:>10.2f} {floor.rate / bare.rate:>10.2f}", flush=True)
     finally:
-        for process in (full, bare):
+        for process in servers.values():
             process.terminate()
             process.wait(timeout=20)
-
 
 if __name__ == "__main__":
     main()
