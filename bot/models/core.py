@@ -75,7 +75,9 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     # created_at: /metrics counts the last 24 hours by status at every scrape (bot/metrics.py).
     __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),
-                      Index("ix_outbound_created_at", "created_at"))
+                      Index("ix_outbound_created_at", "created_at"),
+                      # what is held for a person, asked on each of their messages (bot/outbox.py releasable)
+                      Index("ix_outbound_held_for", "office", "to_number", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str | None] = mapped_column(String(64), index=True)
