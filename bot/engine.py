@@ -53,16 +53,19 @@ class Engine:
 
     def handle(self, conv: Conversation, text: str, has_media: bool, office: Office, now: datetime,
                session: Session, conversation_id: int | None = None, tap: Tap | None = None,
-               raw_text: str | None = None, location: dict | None = None) -> Outcome:
+               raw_text: str | None = None, location: dict | None = None,
+               media: list[dict[str, str]] | None = None) -> Outcome:
         """`text` is the message as recorded (NIK masked); `raw_text`, when the caller still holds it in
-        memory, the message as typed: only the identity-number step reads it (`ctx.raw_text`)."""
+        memory, the message as typed: only the identity-number step reads it (`ctx.raw_text`). `media` is
+        the message's attachments as recorded (url, content_type)."""
         text = tapped_text(conv.step, (text or "").strip(), tap)
         words = self.deps.chat.read(text) if self.deps.chat else text.lower()
         command = self.commands.match(text, words) if text else None
         ctx = Context(text=text, conv=conv, office=office, now=now, t=self._translator(conv, office), deps=self.deps,
                       session=session, has_media=has_media, is_greeting=command == "greeting",
                       is_thanks=command == "thanks", conversation_id=conversation_id, tap=tap,
-                      raw_text=raw_text.strip() if raw_text is not None else None, words=words)
+                      raw_text=raw_text.strip() if raw_text is not None else None, words=words,
+                      media=tuple(media or ()))
         out = Outcome()
         fresh = conv.is_new
         if not fresh and now.timestamp() - conv.updated_at > self.idle_seconds and not conv.at_home \

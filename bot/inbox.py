@@ -194,7 +194,7 @@ class Inbox:
         try:
             tap = Tap(row.button_payload, row.replied_sid) if row.button_payload else None
             return self.engine.handle(conv, row.body, row.num_media > 0, office, now(), session, record.id, tap,
-                                      raw_text=raw_text, location=row.location)
+                                      raw_text=raw_text, location=row.location, media=row.media)
         except Exception:
             logger.exception("engine failed on inbound %s (%s)", row.id, mask_phone(row.from_number))
             conv.__dict__.update(ConversationState.from_dict(snapshot).__dict__)

@@ -37,7 +37,10 @@ def window_after(last_inbound_at: datetime | None, moment: datetime) -> Window:
 
 def window_of(session: Session, office: str, address: str, moment: datetime) -> Window:
     """The window of one person (a phone number or a WhatsApp user ID, linked or not) with one office's number."""
-    last = session.scalar(select(Conversation.last_inbound_at).where(
-        Conversation.office == office, or_(Conversation.phone == address, Conversation.bsuid == address))
+    # Each side of the OR names the office, so that each finds its rows by its own index (the office's
+    # numbers, the user IDs): with the office outside the OR, SQLite read all the office's conversations.
+    last = session.scalar(select(Conversation.last_inbound_at).where(or_(
+        (Conversation.office == office) & (Conversation.phone == address),
+        (Conversation.office == office) & (Conversation.bsuid == address)))
         .order_by(Conversation.last_inbound_at.desc()).limit(1))
     return window_after(last, moment)

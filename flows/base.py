@@ -121,6 +121,8 @@ class Context:
     # The message as read (bot/chat.py): lower case, slang and abbreviations spelled out, emoji that
     # answer as words. Match options, yes/no, dates and intents against this; store `text`.
     words: str = ""
+    # The message's attachments as recorded: ({"url": …, "content_type": …}, …).
+    media: tuple[dict[str, str], ...] = ()
 
     def __post_init__(self):
         if not self.words:  # built without a reader (tests, tools): at least the lower-case text

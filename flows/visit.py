@@ -14,12 +14,9 @@ from datetime import datetime
 from enum import StrEnum
 from itertools import pairwise
 
-from sqlalchemy import select
-
 from bot.clock import as_utc
 from bot.employees import Employee, match
 from bot.masking import is_masked_nik, mask_id
-from bot.models import InboundMessage
 from bot.models.visits import Visit
 from bot.visits import model, parsing, queries, security, settings
 from bot.visits.effects import (
@@ -260,12 +257,10 @@ def ask_photo(ctx: Context) -> list[Reply]:
 
 
 def _latest_media(ctx: Context) -> tuple[str, str] | None:
-    row = ctx.session.scalar(select(InboundMessage).where(
-        InboundMessage.office == ctx.office.slug, InboundMessage.from_number == ctx.conv.phone)
-        .order_by(InboundMessage.id.desc()).limit(1))
-    if row is None or not row.media:
+    """The photo this message brought (its first attachment)."""
+    if not ctx.media:
         return None
-    first = row.media[0]
+    first = ctx.media[0]
     return first.get("url", ""), (first.get("content_type") or "").lower()
 
 
