@@ -118,3 +118,13 @@ def test_retention_purge_deletes_old_visits_photos_and_consents(whatsapp, runtim
     with runtime.db.session() as session:
         for model in (Visit, VisitEvent, VisitPhoto, Consent):
             assert session.scalars(select(model)).all() == [], model.__name__
+
+
+def test_a_photo_sent_under_a_whatsapp_user_id_is_the_one_recorded(whatsapp, runtime, standin):
+    """A person who linked their number and user ID, then writes with the user ID alone: the photo is the
+    message's own attachment, not looked up by the conversation's number (which finds none, or an older one)."""
+    user_id = "ID.1502576394655843"
+    whatsapp.send("halo", external_user_id=user_id)  # number and user ID, one person
+    register(whatsapp, runtime, standin, from_=user_id)
+    [photo] = photos(runtime)
+    assert photo.source_url.startswith(standin.url)
