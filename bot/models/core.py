@@ -17,14 +17,16 @@ class Conversation(Base):
     """One citizen (or employee) talking to one office. `state` is the committed copy of Redis'."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("office", "phone", name="uq_conversation_office_phone"),)
+    __table_args__ = (UniqueConstraint("office", "phone", name="uq_conversation_office_phone"),
+                      Index("ix_conversation_office_inbound", "office", "last_inbound_at"),  # Beranda's counts
+                      Index("ix_conversation_office_bsuid", "office", "bsuid"))  # a user ID, always per office
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))  # E.164, or a BSUID (bot/phone.py)
     # The person's WhatsApp user ID once Twilio sent it beside their number (ExternalUserId): a later
     # message from that ID alone is the same person, the same conversation.
-    bsuid: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH), index=True)
+    bsuid: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH))
     profile_name: Mapped[str | None] = mapped_column(String(200))
     lang: Mapped[str] = mapped_column(String(8), default="id")
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -41,7 +43,8 @@ class InboundMessage(Base):
     """Every message Twilio delivered to us, recorded before it is processed."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (Index("ix_inbound_unprocessed", "processed_at", "received_at"),)
+    __table_args__ = (Index("ix_inbound_unprocessed", "processed_at", "received_at"),
+                      Index("ix_inbound_office_received", "office", "received_at"))  # Beranda's counts
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -77,10 +80,13 @@ class OutboundMessage(Base):
     __table_args__ = (Index("ix_outbound_status_next", "status", "next_attempt_at"),
                       Index("ix_outbound_created_at", "created_at"),
                       # what is held for a person, asked on each of their messages (bot/outbox.py releasable)
-                      Index("ix_outbound_held_for", "office", "to_number", "status"))
+                      Index("ix_outbound_held_for", "office", "to_number", "status"),
+                      # what changed today, asked by every open dashboard every few seconds (bot/dashboard/live.py)
+                      Index("ix_outbound_office_updated", "office", "updated_at"),
+                      Index("ix_outbound_office_created", "office", "created_at"))  # Beranda, failed sends
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office: Mapped[str | None] = mapped_column(String(64), index=True)
+    office: Mapped[str | None] = mapped_column(String(64))  # indexed first in the indexes below
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
     to_number: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))

@@ -89,7 +89,8 @@ class Visit(Base):
     __tablename__ = "visits"
     __table_args__ = (UniqueConstraint("office", "code", name="uq_visit_office_code"),
                       Index("ix_visit_host_pending", "office", "host_phone", "status"),
-                      Index("ix_visit_citizen", "office", "citizen_phone", "status"))
+                      Index("ix_visit_citizen", "office", "citizen_phone", "status"),
+                      Index("ix_visit_office_updated", "office", "updated_at"))  # the dashboards' live poll
 
     id: Mapped[int] = mapped_column(primary_key=True)
     office: Mapped[str] = mapped_column(String(64))
