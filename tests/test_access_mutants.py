@@ -1,9 +1,13 @@
 """Edges of the dashboard's access checks (handlers/dashboard/access.py) that the mutation run
 (bench/mutation.py access --modules handlers/dashboard/access.py) showed no test decided: what a
-visitor who is not signed in is told, and where the login page sends them back to; what an audit row
-records of what it was given. Real Flask requests on the real app."""
+visitor who is not signed in is told, and where the login page sends them back to (never past a
+control character, a backslash or a leading "//"); what an audit row records of what it was given; the
+page's language; the parts of Today each role is shown; the office staff see named, or none when
+theirs is no longer served. Real Flask requests on the real app."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from flask_login import login_user
@@ -13,7 +17,7 @@ from bot.dashboard import audit as audit_log
 from bot.dashboard.roles import Role
 from bot.models.staff import AuditEvent, StaffUser
 from handlers.dashboard import access
-from tests.support.dashboard import OFFICE, make_user, signed_in
+from tests.support.dashboard import OFFICE, PASSWORD, Staff, make_user, signed_in
 
 REQUIRED = '<p class="flash flash-info" role="status">{}</p>'
 
@@ -90,3 +94,82 @@ def test_a_session_naming_only_an_id_or_an_inactive_account_is_not_signed_in(app
         s.scalar(select(StaffUser).where(StaffUser.username == "desk.three")).active = False
         s.commit()
     assert again.get("/dashboard/").status_code == 302
+
+
+@pytest.mark.parametrize(("target", "lands_on"), [
+    ("/dashboard/transcripts?q=Budi Santoso", "/dashboard/transcripts?q=Budi%20Santoso"),  # a space is no control
+    ("///dashboard/x", "/dashboard/"),  # a browser reads it as the host "dashboard"
+    ("/dashboard/..\\evil.example", "/dashboard/"),  # a browser reads "\" as "/"
+    ("/dashboard/\x7f", "/dashboard/"),  # DEL, the one control character above the space
+    ("/dashboard/\x1f", "/dashboard/"),
+    ("/dashboard/\r\nSet-Cookie: x=1", "/dashboard/"),  # would split the Location header
+    ("/dashboard/transcripts?q=\x80", "/dashboard/transcripts?q=%C2%80"),  # above DEL: an ordinary letter
+])
+def test_the_login_sends_back_only_to_a_plain_dashboard_path(app, runtime, target, lands_on):
+    make_user(runtime, "desk1", "desk")
+    response = Staff(app).login("desk1", next=target)
+    assert response.status_code == 302 and response.headers["Location"] == lands_on
+
+
+def test_a_signed_in_member_opening_the_login_page_goes_home_or_where_it_asked(app, runtime):
+    member = signed_in(app, runtime, "desk1", "desk")
+    assert member.get("/dashboard/login").headers["Location"] == "/dashboard/"  # no "next" at all
+    assert member.get("/dashboard/login?next=/dashboard/transcripts").headers["Location"] == "/dashboard/transcripts"
+
+
+def test_the_page_says_its_language_and_ignores_an_unknown_one(app, runtime):
+    member = signed_in(app, runtime, "desk1", "desk")
+    assert '<html lang="id">' in member.get("/dashboard/").get_data(as_text=True)
+    with member.client.session_transaction() as cookie:
+        cookie[access.LANG_KEY] = "fr"  # e.g. a language taken out of the catalogs since
+    assert '<html lang="id">' in member.get("/dashboard/").get_data(as_text=True)
+    assert member.post("/dashboard/lang", {"lang": "en", "next": "/dashboard/"}).status_code == 302
+    assert '<html lang="en">' in member.get("/dashboard/").get_data(as_text=True)
+
+
+def test_a_request_without_an_address_is_recorded_with_a_dash(app, runtime):
+    make_user(runtime, "desk1", "desk")
+    member = Staff(app)
+    data = {"username": "desk1", "password": PASSWORD, "csrf_token": member.token()}
+    response = member.client.post("/dashboard/login", data=data, environ_base={"REMOTE_ADDR": ""})
+    assert response.status_code == 302  # e.g. gunicorn on a unix socket behind a proxy without ProxyFix
+    assert [e.ip for e in _events(runtime, audit_log.LOGIN)] == ["-"]
+
+
+def test_staff_see_their_own_office_named_at_the_top_of_each_page(app, runtime):
+    member = signed_in(app, runtime, "desk1", "desk")
+    page = member.get("/dashboard/transcripts").get_data(as_text=True)
+    assert f'<span class="office-name">{runtime.offices.get(OFFICE).name}</span>' in page
+
+
+def test_staff_of_an_office_no_longer_served_see_no_office_and_no_error(app, runtime, whatsapp):
+    """An office taken out of config/offices keeps its staff accounts until an admin changes them."""
+    whatsapp.send("halo", from_="+6281234500001", office=OFFICE)
+    member = signed_in(app, runtime, "desk1", "desk")
+    with runtime.db.session() as s:
+        s.scalar(select(StaffUser).where(StaffUser.username == "desk1")).office = "kejari-lama"
+        s.commit()
+    for path in ["/dashboard/", "/dashboard/transcripts"]:
+        response = member.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert 'class="office-name"' not in page and "+6281234500001" not in page
+
+
+TODAY_GROUPS = {  # role -> the parts of Today its home page shows (each one a list the role may open)
+    "admin": ["guests", "waits", "citizens", "complaints", "unconfirmed", "messages"],
+    "desk": ["guests", "waits", "citizens", "complaints", "messages"],
+    "handler": ["citizens", "complaints", "messages"],
+    "viewer": [],
+}
+
+
+@pytest.mark.parametrize("role", sorted(TODAY_GROUPS))
+def test_the_home_page_shows_each_role_only_the_parts_of_today_it_may_open(app, runtime, role):
+    member = signed_in(app, runtime, f"{role}1", role, None if role == "admin" else OFFICE)
+    if role == "admin":
+        assert member.post("/dashboard/office", {"office": OFFICE, "next": "/dashboard/"}).status_code == 302
+    page = member.get("/dashboard/").get_data(as_text=True)
+    assert re.findall(rf'<div class="today-group" id="today-([a-z_]+)-{OFFICE}"', page) == TODAY_GROUPS[role]
+    catalog = member.get("/dashboard/catalog").get_data(as_text=True)
+    assert ('id="catalog-edit-link"' in catalog) == (role == "admin")
