@@ -256,7 +256,7 @@ def ask_photo(ctx: Context) -> list[Reply]:
     return say(ctx.t("visit.ask_photo"))
 
 
-def _latest_media(ctx: Context) -> tuple[str, str] | None:
+def _attached_photo(ctx: Context) -> tuple[str, str] | None:
     """The photo this message brought (its first attachment)."""
     if not ctx.media:
         return None
@@ -267,7 +267,7 @@ def _latest_media(ctx: Context) -> tuple[str, str] | None:
 @flow.handler(Step.PHOTO)
 def photo(ctx: Context) -> Result:
     """Records the photo's URL (a job downloads it); asks the purpose next."""
-    media = _latest_media(ctx) if ctx.has_media else None
+    media = _attached_photo(ctx) if ctx.has_media else None
     if media is None:
         return Result(say=say(ctx.t("visit.errors.photo_missing")))
     url, content_type = media
