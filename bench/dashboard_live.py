@@ -279,8 +279,9 @@ def measure(stack, args) -> None:
            "SECRET_KEY": "bench-secret-key", "DASHBOARD_LIVE_SECONDS": str(args.interval)}
     subprocess.run([sys.executable, "-m", "bot.migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     seed(stack.database_url)
-    full = start("app:create_app()", env, full_port)
-    bare = start("bench.bare_app:create_app()", env, bare_port)
+    logs = Path(tempfile.mkdtemp(prefix="loket-bench-logs-"))
+    full = start("app:create_app()", env, full_port, logs / "loket.log")
+    bare = start("bench.bare_app:create_app()", env, bare_port, logs / "bare.log")
     try:
         cookie = Browser(full_port).sign_in()
         _, headers, _ = Browser(full_port, cookie).request("GET", LIVE)
