@@ -2,8 +2,12 @@
 bot/inbox.py) showed no test decided: the "busy" answer to a message that could not be processed now
 is the office's notice, not the message's reply; what the inbound row records (a location pin as its
 place, media, the sender's name masked, the moment); the lock a message waits for (its own
-conversation's, no other); what is logged when the flows are not run or
-fail. Real Redis, real SQL, real webhook requests (the sample flow of tests/support for a flow's bug)."""
+conversation's, no other, the number's for a user ID linked to it); what is logged when the flows
+are not run or fail; one conversation per person and office, whether they write with their number,
+their WhatsApp user ID or both, a linked user ID kept; `record`'s (id, added) for a repeat, and an
+error that is not a repeat; what the engine is given (a location pin, the conversation a waiting
+citizen's request is found by). Real Redis, real SQL, real webhook requests (the sample flow of
+tests/support for a flow's bug, the product's flows where `runtime` is "all flows")."""
 
 from __future__ import annotations
 
@@ -17,19 +21,23 @@ from bot import defaults, keys
 from bot import runtime as runtime_module
 from bot.clock import now
 from bot.exceptions import ConversationBusy
+from bot.inbound import Inbound
 from bot.masking import mask_nik, mask_phone
 from bot.models import Conversation, InboundMessage, OutboundMessage
 from flows import menu, office_info
 from flows.registry import FlowRegistry
 from tests.support import sample_flow
-from tests.support.whatsapp import CITIZEN
+from tests.support.whatsapp import CITIZEN, new_sid
 
 OFFICE = "kejari-klungkung"
 
 
 @pytest.fixture
-def runtime(config, clean_state, frozen_clock):
-    rt = runtime_module.build(config, registry=FlowRegistry([menu.flow, sample_flow.flow, office_info.flow]))
+def runtime(config, clean_state, frozen_clock, request):
+    """The sample flow's registry; the product's own flows with `indirect` "all flows"."""
+    everything = getattr(request, "param", None) == "all flows"
+    registry = None if everything else FlowRegistry([menu.flow, sample_flow.flow, office_info.flow])
+    rt = runtime_module.build(config, registry=registry)
     yield rt
     rt.db.dispose()
 
@@ -154,3 +162,83 @@ def test_a_number_that_joined_a_user_ids_conversation_waits_for_that_conversatio
     answer = whatsapp.send("menu", from_=number, external_user_id=user_id)  # now with the number beside it
     assert answer.messages == [runtime.messages.text("id", "system.busy")]
     other_worker.release()
+
+
+USER_ID, NUMBER = "ID.1502576394655843", "+6281234500077"
+
+
+def _conversations(runtime) -> set[tuple[str, str, str | None]]:
+    return {(c.office, c.phone, c.bsuid) for c in _rows(runtime, Conversation)}
+
+
+def test_a_person_has_one_conversation_per_office_whatever_they_write_with(whatsapp, runtime):
+    whatsapp.send("halo")
+    whatsapp.send("halo", office="kejari-alor")  # the same number, another office: another conversation
+    whatsapp.send("halo", from_=NUMBER, external_user_id=USER_ID)  # linked here...
+    whatsapp.send("halo", from_=USER_ID, office="kejari-alor")  # ...not there: the user ID alone starts one
+    other_id, other_number = "ID.1502576394600002", "+6281234500078"
+    whatsapp.send("halo", from_=other_id)  # a user ID first here...
+    whatsapp.send("halo", from_=other_number, external_user_id=other_id, office="kejari-alor")  # ...not there
+    assert _conversations(runtime) == {
+        (OFFICE, CITIZEN, None), ("kejari-alor", CITIZEN, None),
+        (OFFICE, NUMBER, USER_ID), ("kejari-alor", USER_ID, None),
+        (OFFICE, other_id, None), ("kejari-alor", other_number, other_id)}
+    by_id = {c.id: c.office for c in _rows(runtime, Conversation)}
+    assert [by_id[m.conversation_id] for m in _rows(runtime, InboundMessage)] == [OFFICE, "kejari-alor"] * 3
+
+
+def test_a_user_id_once_linked_stays_linked_to_its_number(whatsapp, runtime):
+    whatsapp.send("halo", from_=NUMBER, external_user_id=USER_ID)
+    # The number comes later with another user ID (WhatsApp gave the number to someone else, say): the
+    # conversation keeps the ID it was linked to, and that ID alone still joins it.
+    whatsapp.send("halo", from_=NUMBER, external_user_id="ID.1502576394600003")
+    whatsapp.send("halo", from_=USER_ID)
+    [conversation] = _rows(runtime, Conversation)
+    assert (conversation.phone, conversation.bsuid) == (NUMBER, USER_ID)
+    assert {m.conversation_id for m in _rows(runtime, InboundMessage)} == {conversation.id}
+
+
+def test_a_user_id_alone_waits_for_the_lock_of_the_number_it_was_linked_to(whatsapp, runtime, monkeypatch):
+    whatsapp.send("halo", from_=NUMBER, external_user_id=USER_ID)
+    monkeypatch.setattr(defaults, "CONVERSATION_LOCK_WAIT", 0)
+    other_worker = runtime.redis.lock(keys.conversation_lock(OFFICE, NUMBER), timeout=60)
+    assert other_worker.acquire(blocking=False)
+    assert whatsapp.send("menu", from_=USER_ID).messages == [runtime.messages.text("id", "system.busy")]
+    other_worker.release()
+    assert "*Menu utama*" in whatsapp.send("menu", from_=USER_ID).text
+
+
+@pytest.mark.parametrize("runtime", ["all flows"], indirect=True)
+def test_a_citizen_waiting_for_an_officer_is_reassured_from_their_own_request(whatsapp, runtime, frozen_clock):
+    assert "petugas" in whatsapp.send("petugas").text
+    assert whatsapp.send("halo? ada orang?").messages == []  # acknowledged a moment ago
+    frozen_clock.advance(minutes=11)  # the flow finds the request by the conversation the inbox gives it
+    assert "Mohon menunggu" in whatsapp.send("masih menunggu").text
+
+
+def test_a_location_pin_is_answered_with_where_the_office_is(whatsapp, runtime):
+    whatsapp.send("halo")
+    form = whatsapp.form("")
+    form.update(Latitude="-8.5361", Longitude="115.4042", Label="Rumah", Address="Jl. Puputan")
+    answer = whatsapp.send_form(form)
+    office = runtime.offices.get(OFFICE)
+    assert answer.messages[0] == runtime.messages.text(
+        "id", "common.location_received", address=office.address, url=office_info.map_url(office))
+
+
+def test_record_commits_a_message_once_and_finds_it_again_by_its_sid(whatsapp, runtime):
+    to = whatsapp.office_number(OFFICE)
+    earlier = runtime.inbox.record(Inbound(new_sid(), CITIZEN, to, "halo"))
+    inbound = Inbound(new_sid(), CITIZEN, to, "menu")
+    inbound_id, added = runtime.inbox.record(inbound)  # no office given: found by the number written to
+    assert added is True and inbound_id != earlier[0]
+    assert runtime.inbox.record(inbound) == (inbound_id, False)  # Twilio's retry: the same row
+    assert [(m.id, m.office, m.body) for m in _rows(runtime, InboundMessage)] == [
+        (earlier[0], OFFICE, "halo"), (inbound_id, OFFICE, "menu")]
+
+
+def test_a_message_the_database_refuses_for_another_reason_is_not_taken_for_a_repeat(whatsapp, runtime):
+    refused = Inbound(None, CITIZEN, whatsapp.office_number(OFFICE), "halo")  # no MessageSid: NOT NULL
+    with pytest.raises(RuntimeError, match=r"^inbound message could not be recorded$"):
+        runtime.inbox.record(refused)
+    assert _rows(runtime, InboundMessage) == []
