@@ -23,6 +23,7 @@ from flask import Flask, Response, abort, request
 from sqlalchemy import bindparam, insert, select, update
 from twilio.request_validator import RequestValidator
 
+from bench.bare_app import TWIML
 from bot.clock import now
 from bot.db import make_engine
 from bot.inbox import RECORD_INBOUND
@@ -31,7 +32,7 @@ from bot.models import InboundMessage, OutboundMessage
 from bot.store import ConversationStore
 
 OFFICE = "bench"
-REPLY = "Selamat datang di layanan WhatsApp"
+REPLY = "Selamat datang di layanan WhatsApp"  # what the answer says: the bare endpoint's own TwiML
 
 
 def _statements():
@@ -54,7 +55,6 @@ def create_app() -> Flask:
     validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
     public = os.environ["PUBLIC_BASE_URL"].rstrip("/")
     find, make, keep, mark, reply = _statements()
-    twiml = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{REPLY}</Message></Response>')
 
     @app.post("/twilio/whatsapp")
     def whatsapp() -> Response:
@@ -86,7 +86,7 @@ def create_app() -> Flask:
                                          to_number=sender, from_number=form["To"], kind="reply", channel="twiml",
                                          body=REPLY, media_urls=[], status="answered", next_attempt_at=received))
             store.save(conversation, state)
-        return Response(twiml, mimetype="application/xml")
+        return Response(TWIML, mimetype="application/xml")
 
     return app
 
