@@ -17,7 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import defaults, keys
+from bot import defaults, keys, statuses
 from bot import runtime as runtime_module
 from bot.clock import now
 from bot.exceptions import ConversationBusy
@@ -242,3 +242,45 @@ def test_a_message_the_database_refuses_for_another_reason_is_not_taken_for_a_re
     with pytest.raises(RuntimeError, match=r"^inbound message could not be recorded$"):
         runtime.inbox.record(refused)
     assert _rows(runtime, InboundMessage) == []
+
+
+def test_receive_without_the_office_finds_it_by_the_number_written_to(whatsapp, runtime):
+    """The desk's simulator hands `receive` a message without its office: the flows still answer it."""
+    to = whatsapp.office_number(OFFICE)
+    [sent] = runtime.inbox.receive(Inbound(new_sid(), CITIZEN, to, "1"), "rest")
+    assert _rows(runtime, InboundMessage)[0].office == OFFICE
+    [reply] = _rows(runtime, OutboundMessage)
+    assert (reply.id, reply.channel, reply.body) == (sent.id, "rest", "SAMPLE: nama Anda?")
+
+
+def test_a_citizen_who_reads_english_gets_the_apology_in_english(whatsapp, runtime):
+    whatsapp.send("english")
+    whatsapp.send("1")
+    whatsapp.send("Nyoman")
+    answer = whatsapp.send("crash")  # the sample flow's bug
+    office = runtime.offices.get(OFFICE)
+    english = runtime.messages.text("en", "system.error", hotline=office.hotline)
+    assert answer.messages == [english] and english != runtime.messages.text("id", "system.error",
+                                                                             hotline=office.hotline)
+
+
+def _held(runtime, office: str, to: str) -> int:
+    """A visit notice the sender held: the person's 24-hour window with `office` was closed."""
+    with runtime.db.session() as session:
+        row = OutboundMessage(office=office, to_number=to, from_number=runtime.offices.get(office).whatsapp,
+                              kind="visit_notice", channel="rest", body="Kunjungan", status=statuses.HELD,
+                              error_code=statuses.OUTSIDE_WINDOW, next_attempt_at=now())
+        session.add(row)
+        session.commit()
+        return row.id
+
+
+def test_a_message_releases_only_what_its_own_office_held_for_its_own_sender(whatsapp, runtime):
+    """Writing opens the window with this office only: another office's notice for the same person,
+    or this office's notice for someone else, would be sent outside its window (Twilio refuses it)."""
+    mine = _held(runtime, OFFICE, CITIZEN)
+    other_office = _held(runtime, "setda-klungkung", CITIZEN)
+    other_person = _held(runtime, OFFICE, "+6281234500099")
+    whatsapp.send("halo")
+    status = {row.id: row.status for row in _rows(runtime, OutboundMessage, OutboundMessage.kind == "visit_notice")}
+    assert status == {mine: statuses.PENDING, other_office: statuses.HELD, other_person: statuses.HELD}

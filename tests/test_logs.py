@@ -37,8 +37,9 @@ def test_every_line_of_a_webhook_message_carries_its_sid_and_conversation(whatsa
     answered = [line for line in mine if line["message"].startswith("answered at")]
     assert len(answered) == 1
     with runtime.db.session() as session:
-        conversation = session.query(InboundMessage).filter_by(message_sid=sid).one().conversation_id
-    assert answered[0]["conversation_id"] == conversation and answered[0]["office"] == "kejari-klungkung"
+        inbound = session.query(InboundMessage).filter_by(message_sid=sid).one()
+    assert answered[0]["conversation_id"] == inbound.conversation_id and answered[0]["office"] == "kejari-klungkung"
+    assert answered[0]["inbound_id"] == inbound.id  # the inbox adds it: the webhook knew only the SID
     assert answered[0]["level"] == "INFO" and answered[0]["time"].endswith("+00:00")
     # The duplicate is answered from the record, and says so with the same id.
     whatsapp.send("halo", sid=sid)

@@ -178,3 +178,13 @@ def test_a_console_conversation_reads_the_numbered_menu(config, clean_state, tmp
         assert rest_replies(rt) == []
     finally:
         rt.db.dispose()
+
+
+def test_a_citizen_who_reads_english_gets_the_choices_made_in_english(whatsapp, runtime, standin, work):
+    whatsapp.send("english")
+    work()
+    lists = [row for row in rest_replies(runtime) if row.interactive]
+    assert lists and {row.lang for row in lists} == {"en"}
+    assert sent_to(standin, CITIZEN)[-1].content_type == "twilio/list-picker"
+    # The list's content is made in the citizen's language (Twilio's Content API asks for one).
+    assert [content.language for content in standin.contents] == ["en"]
