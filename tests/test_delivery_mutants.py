@@ -112,10 +112,11 @@ def test_only_rows_submitting_longer_than_the_limit_are_marked_outcome_unknown(r
 # -- messages recorded but never processed ---------------------------------------------------------
 def test_unprocessed_messages_are_enqueued_once_stale_by_their_own_job_and_counted(runtime, frozen_clock, caplog):
     first = _inbound(runtime, 1)
+    # To a number no office has, and unanswered (its answer failed): as old as the first, never enqueued.
+    _inbound(runtime, 4, office=None)
     frozen_clock.advance(seconds=runtime.config.SWEEP_STALE)
     fresh = _inbound(runtime, 2)  # the webhook may still be processing it
     _inbound(runtime, 3, processed=True)
-    _inbound(runtime, 4, office=None)  # to a number no office has
     assert sweeper.sweep(runtime)["inbound"] == 0  # the first is exactly at the limit: not yet
     frozen_clock.advance(seconds=1)
     before = _repairs("inbound")

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from bot import statuses
 from bot.clock import now
 from bot.effects import Job
-from bot.models import OutboundMessage, StatusEvent
+from bot.models import InboundMessage, OutboundMessage, StatusEvent
+from flows.base import Option, Reply
+from tests.support.whatsapp import CITIZEN, new_sid
 
 OFFICE = "kejari-klungkung"
-CITIZEN = "+6281234500001"
 HOST = "+6281299990000"
 
 
@@ -211,3 +212,39 @@ def test_release_makes_held_rows_pending_again_and_failed_ones_only_when_asked(r
     assert sorted(again) == [failed, undelivered]
     assert [(_get(runtime, i).status, _get(runtime, i).error_code) for i in (failed, undelivered, sent, canceled)] == [
         (statuses.PENDING, None), (statuses.PENDING, None), ("sent", None), ("canceled", None)]
+
+
+def _replies(runtime, replies, channel: str, **options) -> tuple[list[OutboundMessage], list]:
+    """Record `replies` to a citizen's message, as the inbox does, and detach them as the webhook does."""
+    office = runtime.offices.get(OFFICE)
+    with runtime.db.session() as session:
+        inbound = InboundMessage(message_sid=new_sid(), office=OFFICE, from_number=CITIZEN,
+                                 to_number=office.whatsapp, body="halo")
+        session.add(inbound)
+        session.flush()
+        rows = runtime.outbox.record_replies(session, office, inbound, replies, channel, **options)
+        session.commit()
+        return [session.get(OutboundMessage, row.id) for row in rows], runtime.outbox.detach(rows)
+
+
+MENU = Reply("Silakan pilih:\n1. Layanan\n2. Kunjungan", options=(Option("1", "Layanan"), Option("2", "Kunjungan")),
+             lead="Silakan pilih:", button="Menu")
+
+
+def test_a_replys_choices_are_kept_only_for_buttons_and_lists_and_only_when_it_is_one_message(runtime):
+    [numbered], _ = _replies(runtime, [MENU], "twiml")  # TwiML cannot carry them: the numbered text
+    assert numbered.interactive is None and numbered.status == statuses.ANSWERED
+    long = Reply("\n\n".join("Paragraf " + "isi " * 100 for _ in range(6)), options=MENU.options, lead="Pilih:")
+    [menu, *parts], _ = _replies(runtime, [MENU, long], "rest", interactive=True, lang="en")
+    assert menu.interactive == {"lead": "Silakan pilih:", "button": "Menu",
+                                "choices": [{"id": "1", "title": "Layanan"}, {"id": "2", "title": "Kunjungan"}]}
+    assert len(parts) > 1 and [part.interactive for part in parts] == [None] * len(parts)
+    assert {row.lang for row in (menu, *parts)} == {"en"} and menu.status == statuses.PENDING
+
+
+def test_a_reply_of_only_a_picture_is_one_message_answered_with_its_media(runtime):
+    rows, sent = _replies(runtime, [Reply("", media_url="https://media.example/denah.png")], "twiml")
+    assert [(row.body, row.media_urls) for row in rows] == [("", ["https://media.example/denah.png"])]
+    assert [(s.id, s.body, s.media_urls) for s in sent] == [(rows[0].id, "", ("https://media.example/denah.png",))]
+    _, [plain] = _replies(runtime, [Reply("Terima kasih.")], "twiml")
+    assert plain.media_urls == ()
