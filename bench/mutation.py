@@ -42,7 +42,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
          "tests/test_status_callbacks.py", "tests/test_whatsapp_delivery.py", "tests/test_faults.py",
          "tests/test_delivery_mutants.py", "tests/test_logs.py", "tests/test_whatsapp_taps.py",
          "tests/test_dashboard_simulator.py", "tests/test_sender_choices_mutants.py", "tests/test_webhook.py",
-         "tests/test_whatsapp_usernames.py", "tests/test_inbox_mutants.py", "tests/test_office_profile.py"],
+         "tests/test_whatsapp_usernames.py", "tests/test_inbox_mutants.py", "tests/test_office_profile.py",
+         "tests/test_outbox_mutants.py", "tests/test_sender_mutants.py", "tests/test_visit_photo.py"],
     ),
     "window": (
         ["bot/window.py", "bot/delivery.py", "bot/masking.py"],
@@ -52,7 +53,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
     "survey": (
         ["bot/survey/ikm.py", "bot/survey/report.py", "bot/dashboard/survey_chart.py", "bot/workdays.py"],
         ["tests/test_guarantees.py", "tests/test_survey_ikm.py", "tests/test_survey.py", "tests/test_survey_report.py",
-         "tests/test_dashboard_survey.py", "tests/test_workdays.py"],
+         "tests/test_dashboard_survey.py", "tests/test_workdays.py", "tests/test_days_off.py",
+         "tests/test_workdays_mutants.py"],
     ),
     "access": (
         ["handlers/dashboard/access.py", "bot/dashboard/roles.py"],

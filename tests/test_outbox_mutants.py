@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot import statuses
 from bot.clock import now
 from bot.effects import Job
+from bot.jobs import on_send_failure
 from bot.models import InboundMessage, OutboundMessage, StatusEvent
 from flows.base import Option, Reply
 from tests.support.whatsapp import CITIZEN, new_sid
@@ -248,3 +249,31 @@ def test_a_reply_of_only_a_picture_is_one_message_answered_with_its_media(runtim
     assert [(s.id, s.body, s.media_urls) for s in sent] == [(rows[0].id, "", ("https://media.example/denah.png",))]
     _, [plain] = _replies(runtime, [Reply("Terima kasih.")], "twiml")
     assert plain.media_urls == ()
+
+
+def test_a_reply_through_the_outbox_whose_job_was_lost_is_found_stale(runtime, frozen_clock):
+    """The sweeper finds lost jobs by their row's due moment: a reply's is the moment it was recorded."""
+    [reply], _ = _replies(runtime, [MENU], "rest", interactive=True)
+    assert reply.next_attempt_at.replace(tzinfo=None) == now().replace(tzinfo=None)
+    frozen_clock.advance(minutes=3)
+    with runtime.db.session() as session:
+        assert runtime.outbox.stale(session, timedelta(minutes=2)) == [reply.id]
+        assert runtime.outbox.stale(session, timedelta(minutes=4)) == []
+
+
+def test_a_row_is_handed_to_rq_by_its_own_job_id_with_its_timeout_retries_and_failure_record(runtime, frozen_clock):
+    [due] = _notice(runtime, body="Ada tamu untuk Bapak.")
+    send_at = now() + timedelta(hours=3)
+    [reminder] = _notice(runtime, body="Pengingat kunjungan besok.", send_at=send_at)
+    runtime.outbox.enqueue([due, reminder])
+    queue = runtime.outbox.queue
+    job = queue.fetch_job(f"outbox-{due}")  # the sweeper's repair finds and replaces it by this id
+    assert queue.job_ids == [job.id]
+    assert (job.func_name, job.args, job.timeout, job.failure_ttl) == (
+        "bot.jobs.send_outbound", (due,), 60, 7 * 24 * 3600)
+    intervals = runtime.outbox.retry_intervals
+    assert intervals and (job.retries_left, job.retry_intervals) == (len(intervals), intervals)
+    assert job.failure_callback is on_send_failure  # gives the row up once RQ's retries are spent
+    [later] = queue.scheduled_job_registry.get_job_ids()
+    assert later == f"outbox-{reminder}"
+    assert queue.scheduled_job_registry.get_scheduled_time(later).timestamp() == send_at.timestamp()
