@@ -250,6 +250,11 @@ def test_window_of_reads_this_offices_latest_message_by_number_or_whatsapp_user_
     _conversation(runtime, OFFICE, "+6281234507777", moment - timedelta(hours=3), bsuid="ID.77")
     with runtime.db.session() as s:
         assert window_of(s, OFFICE, "ID.77", moment).open  # found by the linked user ID
+    # The other way round: the user ID's own conversation is the older one, its linked number's the newer.
+    _conversation(runtime, OFFICE, "ID.88", moment - timedelta(hours=30))
+    _conversation(runtime, OFFICE, "+6281234506666", moment - timedelta(hours=1), bsuid="ID.88")
+    with runtime.db.session() as s:
+        assert window_of(s, OFFICE, "ID.88", moment).closes_at == moment + timedelta(hours=23)
 
 
 def test_window_after_someone_who_never_wrote_is_closed_not_unknown():
