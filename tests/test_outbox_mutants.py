@@ -275,5 +275,14 @@ def test_a_row_is_handed_to_rq_by_its_own_job_id_with_its_timeout_retries_and_fa
     assert intervals and (job.retries_left, job.retry_intervals) == (len(intervals), intervals)
     assert job.failure_callback is on_send_failure  # gives the row up once RQ's retries are spent
     [later] = queue.scheduled_job_registry.get_job_ids()
-    assert later == f"outbox-{reminder}"
+    assert later == f"outbox-{reminder}" and queue.fetch_job(later).args == (reminder,)
     assert queue.scheduled_job_registry.get_scheduled_time(later).timestamp() == send_at.timestamp()
+
+
+def test_a_row_due_within_a_second_goes_to_the_worker_now_and_later_ones_to_the_scheduler(runtime, frozen_clock):
+    [soon] = _notice(runtime, body="Segera.", send_at=now() + timedelta(seconds=1))  # RQ's scheduler polls
+    [later] = _notice(runtime, body="Nanti.", send_at=now() + timedelta(seconds=2))
+    runtime.outbox.enqueue([soon, later])
+    queue = runtime.outbox.queue
+    assert queue.job_ids == [f"outbox-{soon}"]
+    assert queue.scheduled_job_registry.get_job_ids() == [f"outbox-{later}"]
