@@ -16,7 +16,7 @@ from bot import statuses
 from bot.clock import now
 from bot.effects import Job
 from bot.jobs import on_send_failure
-from bot.models import InboundMessage, OutboundMessage, StatusEvent
+from bot.models import Conversation, InboundMessage, OutboundMessage, StatusEvent
 from flows.base import Option, Reply
 from tests.support.whatsapp import CITIZEN, new_sid
 
@@ -198,6 +198,7 @@ def test_release_makes_held_rows_pending_again_and_failed_ones_only_when_asked(r
     failed = _held(runtime, status="failed", reason="63016", error_message="refused")
     undelivered = _held(runtime, status="undelivered", reason="63024")
     sent, canceled = _held(runtime, status="sent", reason=None), _held(runtime, status="canceled", reason=None)
+    unasked = _held(runtime, to="+6281234500077")
     frozen_clock.advance(minutes=5)
     with runtime.db.session() as session:
         assert runtime.outbox.release(session, []) == []
@@ -207,6 +208,7 @@ def test_release_makes_held_rows_pending_again_and_failed_ones_only_when_asked(r
     assert (row.status, row.error_code, row.error_message) == (statuses.PENDING, None, None)
     assert row.next_attempt_at.replace(tzinfo=None) == now().replace(tzinfo=None)
     assert _get(runtime, failed).status == "failed"  # not without an officer asking
+    assert _get(runtime, unasked).status == statuses.HELD  # only the rows asked for
     with runtime.db.session() as session:  # an officer's "send again"
         again = runtime.outbox.release(session, [failed, undelivered, sent, canceled], also_failed=True)
         session.commit()
@@ -215,15 +217,16 @@ def test_release_makes_held_rows_pending_again_and_failed_ones_only_when_asked(r
         (statuses.PENDING, None), (statuses.PENDING, None), ("sent", None), ("canceled", None)]
 
 
-def _replies(runtime, replies, channel: str, **options) -> tuple[list[OutboundMessage], list]:
+def _replies(runtime, replies, channel: str, *, office: str | None = OFFICE, to: str | None = None,
+             **options) -> tuple[list[OutboundMessage], list]:
     """Record `replies` to a citizen's message, as the inbox does, and detach them as the webhook does."""
-    office = runtime.offices.get(OFFICE)
+    known = runtime.offices.get(office) if office else None
     with runtime.db.session() as session:
-        inbound = InboundMessage(message_sid=new_sid(), office=OFFICE, from_number=CITIZEN,
-                                 to_number=office.whatsapp, body="halo")
+        inbound = InboundMessage(message_sid=new_sid(), office=office, from_number=CITIZEN,
+                                 to_number=to or known.whatsapp, body="halo")
         session.add(inbound)
         session.flush()
-        rows = runtime.outbox.record_replies(session, office, inbound, replies, channel, **options)
+        rows = runtime.outbox.record_replies(session, known, inbound, replies, channel, **options)
         session.commit()
         return [session.get(OutboundMessage, row.id) for row in rows], runtime.outbox.detach(rows)
 
@@ -286,3 +289,24 @@ def test_a_row_due_within_a_second_goes_to_the_worker_now_and_later_ones_to_the_
     queue = runtime.outbox.queue
     assert queue.job_ids == [f"outbox-{soon}"]
     assert queue.scheduled_job_registry.get_job_ids() == [f"outbox-{later}"]
+
+
+def test_a_notice_belongs_to_its_conversation_and_keeps_its_language_on_every_part(runtime):
+    with runtime.db.session() as session:
+        conversation = Conversation(office=OFFICE, phone=HOST, state={}, version=0, lang="en")
+        session.add(conversation)
+        session.commit()
+        conversation_id = conversation.id
+    body = "\n\n".join("Paragraph " + "visit details " * 40 for _ in range(6))
+    ids = _notice(runtime, body=body, conversation_id=conversation_id, lang="en")
+    parts = [_get(runtime, i) for i in ids]
+    assert len(parts) > 1 and {(p.conversation_id, p.lang) for p in parts} == {(conversation_id, "en")}
+
+
+def test_a_reply_is_sent_from_the_offices_own_number_or_from_the_number_written_to(runtime):
+    office = runtime.offices.get(OFFICE)
+    national = "0" + office.whatsapp.removeprefix("+62")  # the same number, written the local way
+    [mine], _ = _replies(runtime, [Reply("Halo.")], "twiml", to=national)
+    assert (mine.office, mine.from_number) == (OFFICE, office.whatsapp)
+    [stray], _ = _replies(runtime, [Reply("Nomor ini bukan nomor kantor.")], "twiml", office=None, to="+6285000000000")
+    assert (stray.office, stray.from_number, stray.to_number) == (None, "+6285000000000", CITIZEN)
