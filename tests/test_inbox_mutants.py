@@ -6,8 +6,10 @@ conversation's, no other, the number's for a user ID linked to it); what is logg
 are not run or fail; one conversation per person and office, whether they write with their number,
 their WhatsApp user ID or both, a linked user ID kept; `record`'s (id, added) for a repeat, and an
 error that is not a repeat; what the engine is given (a location pin, the conversation a waiting
-citizen's request is found by). Real Redis, real SQL, real webhook requests (the sample flow of
-tests/support for a flow's bug, the product's flows where `runtime` is "all flows")."""
+citizen's request is found by); `receive` finding the office itself; the apology in the citizen's
+language; a message releasing only what its own office held for its own sender. Real Redis, real
+SQL, real webhook requests (the sample flow of tests/support for a flow's bug, the product's flows
+where `runtime` is "all flows")."""
 
 from __future__ import annotations
 

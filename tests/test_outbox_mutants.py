@@ -1,9 +1,10 @@
 """Edges of the outbox (bot/outbox.py) that the mutation run (bench/mutation.py delivery --modules
-bot/outbox.py) showed no test decided: a long notice split with its media, template and choices on
-the first part only, an empty notice kept empty; the jobs effects ask for, due now or later, with
-their function and arguments; what is held for one address given as a plain string; a status that
-moves only forward and says whether it moved, keeping the error's text; a callback that beat the
-send's response, applied with its error code once the SID is known, and only that SID's callbacks.
+bot/outbox.py) showed no test decided. Notices: a long one split with its media, template, values and
+choices on the first part only and its conversation and language on every part, an empty one kept
+empty. Replies: choices kept only for buttons and lists and only when one message, a picture alone,
+the office's own number as the sender. The jobs effects ask for and the job RQ is given for a row
+(id, timeout, retries, failure record, due now or scheduled). What may be released and `release`; a
+status that moves only forward and says whether it moved; a callback that beat the send's response.
 Real Redis and RQ queues, real SQL."""
 
 from __future__ import annotations
@@ -24,11 +25,6 @@ OFFICE = "kejari-klungkung"
 HOST = "+6281299990000"
 
 
-def _rows(runtime, *where) -> list[OutboundMessage]:
-    with runtime.db.session() as session:
-        return list(session.scalars(select(OutboundMessage).where(*where).order_by(OutboundMessage.id)))
-
-
 def _notice(runtime, **values) -> list[int]:
     office = runtime.offices.get(OFFICE)
     with runtime.db.session() as session:
@@ -37,10 +33,12 @@ def _notice(runtime, **values) -> list[int]:
         return [row.id for row in rows]
 
 
-def _row(runtime, status: str, sid: str | None = None) -> int:
+def _held(runtime, *, to: str = CITIZEN, office: str = OFFICE, kind: str = "visit_notice",
+          reason: str | None = statuses.OUTSIDE_WINDOW, status: str = statuses.HELD, **values) -> int:
+    """A notice's row, held by default (the person's window was closed), with `values` besides."""
     with runtime.db.session() as session:
-        row = OutboundMessage(office=OFFICE, to_number=CITIZEN, from_number="+62366000000", kind="visit_notice",
-                              channel="rest", body="Kunjungan", status=status, twilio_sid=sid, next_attempt_at=now())
+        row = OutboundMessage(office=office, to_number=to, from_number="+62366000000", kind=kind, channel="rest",
+                              body="Kunjungan", status=status, error_code=reason, next_attempt_at=now(), **values)
         session.add(row)
         session.commit()
         return row.id
@@ -96,16 +94,14 @@ def test_jobs_due_now_go_to_the_queue_and_later_ones_to_the_scheduler_with_their
 
 
 def test_what_is_held_for_one_address_is_found_by_that_address_given_as_a_string(runtime):
-    held = _row(runtime, statuses.HELD)
+    held = _held(runtime)
     with runtime.db.session() as session:
-        session.get(OutboundMessage, held).error_code = statuses.OUTSIDE_WINDOW
-        session.commit()
         assert runtime.outbox.releasable(session, office=OFFICE, to=CITIZEN) == [held]
         assert runtime.outbox.releasable(session, office=OFFICE, to=HOST) == []
 
 
 def test_a_status_moves_forward_only_says_whether_it_moved_and_keeps_the_errors_text(runtime):
-    outbox_id = _row(runtime, "sent")
+    outbox_id = _held(runtime, status="sent", reason=None)
     with runtime.db.session() as session:
         assert runtime.outbox.advance(session, outbox_id, "undelivered", "63016", "outside the 24-hour window")
         assert not runtime.outbox.advance(session, outbox_id, "sent")  # a late "sent": no way back
@@ -114,7 +110,7 @@ def test_a_status_moves_forward_only_says_whether_it_moved_and_keeps_the_errors_
     row = _get(runtime, outbox_id)
     assert (row.status, row.error_code, row.error_message) == ("undelivered", "63016", "outside the 24-hour window")
     # A later status without a text of its own leaves the earlier text as it was.
-    other = _row(runtime, "queued")
+    other = _held(runtime, status="queued", reason=None)
     with runtime.db.session() as session:
         assert runtime.outbox.advance(session, other, "failed", "63016", "outside the 24-hour window")
         session.commit()
@@ -127,7 +123,7 @@ def test_a_status_moves_forward_only_says_whether_it_moved_and_keeps_the_errors_
 
 
 def test_a_callback_that_beat_the_sends_response_is_applied_once_the_sid_is_known(runtime, whatsapp):
-    outbox_id = _row(runtime, statuses.SUBMITTING)
+    outbox_id = _held(runtime, status=statuses.SUBMITTING, reason=None)
     sid, stranger = "SM" + "a" * 32, "SM" + "b" * 32
     # Twilio's callbacks (no ?o= of ours) arrive before the REST response that tells us the SID.
     runtime.outbox.apply_status(sid, "failed", "63016", None)
@@ -143,21 +139,11 @@ def test_a_callback_that_beat_the_sends_response_is_applied_once_the_sid_is_know
 
 def test_a_row_keeps_the_first_sid_it_was_given(runtime):
     first = "SM" + "c" * 32
-    outbox_id = _row(runtime, "sent", sid=first)
+    outbox_id = _held(runtime, status="sent", reason=None, twilio_sid=first)
     with runtime.db.session() as session:
         runtime.outbox.attach_sid(session, outbox_id, "SM" + "d" * 32)  # a late response for an earlier attempt
         session.commit()
     assert _get(runtime, outbox_id).twilio_sid == first
-
-
-def _held(runtime, *, to: str = CITIZEN, office: str = OFFICE, kind: str = "visit_notice",
-          reason: str = statuses.OUTSIDE_WINDOW, status: str = statuses.HELD, **values) -> int:
-    with runtime.db.session() as session:
-        row = OutboundMessage(office=office, to_number=to, from_number="+62366000000", kind=kind, channel="rest",
-                              body="Kunjungan", status=status, error_code=reason, next_attempt_at=now(), **values)
-        session.add(row)
-        session.commit()
-        return row.id
 
 
 def _releasable(runtime, **asked) -> list[int]:
